@@ -1,0 +1,18 @@
+"""Data pipeline: datasets, minibatch loading and the bundled MNIST digits."""
+
+from tinygrad_edu.data.dataset import Dataset, Subset, TensorDataset, random_split
+from tinygrad_edu.data.loader import DataLoader, default_collate
+from tinygrad_edu.data.mnist import IDXError, average_darkness_baseline, load_mnist, read_idx
+
+__all__ = [
+    "Dataset",
+    "TensorDataset",
+    "Subset",
+    "random_split",
+    "DataLoader",
+    "default_collate",
+    "IDXError",
+    "read_idx",
+    "load_mnist",
+    "average_darkness_baseline",
+]

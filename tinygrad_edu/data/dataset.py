@@ -1,0 +1,184 @@
+"""Datasets: indexable collections of examples, the in-memory `TensorDataset`, and splitting."""
+
+import math
+import numbers
+
+import numpy as np
+
+from tinygrad_edu import rng
+from tinygrad_edu.tensor import Tensor
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
+
+
+class Dataset:
+    """Base class: a dataset is anything with `__getitem__(i)` and `__len__()`.
+
+    Subclass it and return one example per index, usually a tuple such as
+    `(image, label)`; `DataLoader` stacks examples into batches.
+
+    Example:
+        >>> class Squares(Dataset):
+        ...     def __len__(self): return 5
+        ...     def __getitem__(self, i): return (np.float32(i), np.float32(i * i))
+    """
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__(index)")
+
+    def __len__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __len__()")
+
+
+def _as_array(value, position):
+    """The numpy array behind a Tensor (no copy) or `np.asarray(value)` for anything else."""
+    data = value.data if isinstance(value, Tensor) else np.asarray(value)
+    if not isinstance(data, np.ndarray) or data.ndim == 0:
+        raise ValueError(
+            f"TensorDataset: argument {position} has shape {getattr(data, 'shape', ())}; every "
+            "tensor needs a first dimension that indexes the examples (reshape a scalar to (1,))")
+    if data.dtype == object:
+        raise TypeError(
+            f"TensorDataset: argument {position} is an object array; pass numeric arrays or Tensors")
+    return data
+
+
+class TensorDataset(Dataset):
+    """Examples held in memory as tensors that share their first dimension.
+
+    Example i is the tuple `(t[i] for t in tensors)`. `DataLoader` recognises this class
+    (and `Subset`s of it) and gathers a whole batch with one numpy fancy-index per tensor,
+    the fast path used for training.
+
+    Args:
+        *tensors: Tensors or numpy arrays; their first dimensions must be equal.
+
+    Raises:
+        ValueError: no tensors, a 0-d tensor, or first dimensions that disagree.
+
+    Example:
+        >>> ds = TensorDataset(np.zeros((4, 784), np.float32), np.arange(4))
+        >>> len(ds), ds[0][0].shape
+        (4, (784,))
+    """
+
+    def __init__(self, *tensors):
+        if not tensors:
+            raise ValueError("TensorDataset: needs at least one tensor, e.g. TensorDataset(images, labels)")
+        arrays = tuple(_as_array(t, i) for i, t in enumerate(tensors))
+        sizes = [a.shape[0] for a in arrays]
+        if len(set(sizes)) != 1:
+            shapes = ", ".join(str(a.shape) for a in arrays)
+            raise ValueError(
+                f"TensorDataset: first-dimension sizes disagree: {sizes} (shapes {shapes}); "
+                "every tensor must hold one row per example")
+        # Keep the caller's Tensors when given, so `dataset.tensors` is what they passed in.
+        self.tensors = tuple(t if isinstance(t, Tensor) else Tensor(a) for t, a in zip(tensors, arrays))
+
+    @property
+    def arrays(self):
+        """The numpy arrays behind `tensors` (read afresh, so a replaced `.data` is seen)."""
+        return tuple(t.data for t in self.tensors)
+
+    def __len__(self):
+        return self.tensors[0].data.shape[0]
+
+    def __getitem__(self, index):
+        # np.asarray keeps a 0-d example (a label) an array, so Tensor gets an ndarray.
+        return tuple(Tensor(np.asarray(a[index])) for a in self.arrays)
+
+    def __repr__(self):
+        shapes = ", ".join(f"{a.shape} {a.dtype}" for a in self.arrays)
+        return f"TensorDataset({len(self)} examples: {shapes})"
+
+
+class Subset(Dataset):
+    """The examples of `dataset` at `indices`, in that order.
+
+    Args:
+        dataset: any Dataset.
+        indices: a sequence or 1-D array of ints in [0, len(dataset)).
+
+    Raises:
+        ValueError: indices that are not 1-D integers or are out of range.
+    """
+
+    def __init__(self, dataset, indices):
+        indices = np.asarray(indices)
+        if indices.size == 0:
+            indices = indices.astype(np.int64)
+        if indices.ndim != 1 or not np.issubdtype(indices.dtype, np.integer):
+            raise ValueError(
+                f"Subset: indices must be a 1-D sequence of ints, got shape {indices.shape} "
+                f"dtype {indices.dtype}")
+        n = len(dataset)
+        if indices.size and (indices.min() < 0 or indices.max() >= n):
+            bad = indices[(indices < 0) | (indices >= n)][0]
+            raise ValueError(f"Subset: index {int(bad)} is out of range for a dataset of {n} examples")
+        self.dataset = dataset
+        self.indices = indices.astype(np.int64, copy=False)
+
+    def __len__(self):
+        return self.indices.shape[0]
+
+    def __getitem__(self, index):
+        return self.dataset[int(self.indices[index])]
+
+    def __repr__(self):
+        return f"Subset({len(self)} of {type(self.dataset).__name__} with {len(self.dataset)} examples)"
+
+
+def _split_lengths(lengths, n):
+    """Turn `lengths` (ints summing to n, or fractions summing to 1) into ints summing to n."""
+    lengths = list(lengths)
+    if not lengths:
+        raise ValueError("random_split: lengths is empty; pass e.g. [50000, 10000] or [0.8, 0.2]")
+    for value in lengths:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
+            raise ValueError(f"random_split: every length must be a non-negative number, got {value!r}")
+    if all(isinstance(v, numbers.Integral) for v in lengths):
+        if sum(lengths) != n:
+            raise ValueError(
+                f"random_split: lengths {lengths} sum to {sum(lengths)} but the dataset has {n} "
+                "examples; make them add up, or pass fractions such as [0.8, 0.2]")
+        return [int(v) for v in lengths]
+    if not math.isclose(sum(lengths), 1.0, abs_tol=1e-9) or any(v > 1 for v in lengths):
+        raise ValueError(
+            f"random_split: fractions {lengths} must each be in [0, 1] and sum to 1 "
+            f"(they sum to {sum(lengths)})")
+    # Same rule as PyTorch: floor each share, then hand the leftover examples out
+    # one at a time, round-robin from the first split.
+    counts = [math.floor(n * v) for v in lengths]
+    for i in range(n - sum(counts)):
+        counts[i % len(counts)] += 1
+    return counts
+
+
+def random_split(dataset, lengths, seed=None):
+    """Split a dataset into non-overlapping random `Subset`s.
+
+    Args:
+        dataset: any Dataset.
+        lengths: ints that sum to `len(dataset)`, or fractions that sum to 1 (as in
+            PyTorch: each share is floored, the leftover examples go round-robin to the
+            first splits).
+        seed: an int for a reproducible split; None draws from the package's generator
+            (`tinygrad_edu.manual_seed` makes that reproducible too).
+
+    Returns:
+        A list of `Subset`s, one per length.
+
+    Raises:
+        ValueError: lengths that do not add up, negative lengths.
+
+    Example:
+        >>> train, val = random_split(TensorDataset(np.arange(10)), [0.8, 0.2], seed=0)
+        >>> len(train), len(val)
+        (8, 2)
+    """
+    n = len(dataset)
+    counts = _split_lengths(lengths, n)
+    generator = np.random.default_rng(seed) if seed is not None else rng.default_generator()
+    order = generator.permutation(n)
+    bounds = np.cumsum([0] + counts)
+    return [Subset(dataset, order[start:stop]) for start, stop in zip(bounds[:-1], bounds[1:])]

@@ -1,0 +1,123 @@
+"""Composites built from the rulebook's primitives, and thin wrappers of its fused ops: no derivative rules here."""
+
+import numpy as np
+
+from . import ops
+from .tensor import Tensor, maximum, minimum, where, cat, stack
+
+__all__ = [
+    "linear", "conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "softmax", "log_softmax",
+    "logsumexp", "relu", "sigmoid", "tanh", "maximum", "minimum", "where", "cat", "stack",
+]
+
+
+def _pair(value, name):
+    if isinstance(value, int):
+        return (value, value)
+    value = tuple(int(v) for v in value)
+    if len(value) != 2:
+        raise ValueError(f"{name}: expected an int or a pair of ints, got {value!r}")
+    return value
+
+
+def linear(x, weight, bias=None):
+    """x @ weightᵀ + bias, with weight of shape (out_features, in_features) as in PyTorch.
+
+    With a bias this is the fused `Linear` op (one graph node); without, a plain matmul.
+    """
+    if bias is None:
+        if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+            raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
+                             f"{weight.shape}: the input's last dimension must be "
+                             f"in_features = {weight.shape[1]}")
+        return x @ weight.T
+    return ops.Linear.apply(x, weight, bias)
+
+
+def unfold(x, kernel_size, stride=1, padding=0):
+    """Patches of x (N, C, H, W) as rows: (N, H_out, W_out, C·kh·kw), the im2col of a convolution."""
+    if x.ndim != 4:
+        raise ValueError(f"unfold: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    x = x.pad2d(_pair(padding, "unfold") * 2 if isinstance(padding, int) else
+                (padding[0], padding[0], padding[1], padding[1]))
+    return ops.Unfold.apply(x, kernel=_pair(kernel_size, "unfold"), stride=_pair(stride, "unfold"))
+
+
+def fold(cols, output_size, kernel_size, stride=1):
+    """Sum the patches `cols` (N, H_out, W_out, C·kh·kw) back into an image of `output_size`."""
+    return ops.Fold.apply(cols, input_shape=tuple(output_size), kernel=_pair(kernel_size, "fold"),
+                          stride=_pair(stride, "fold"))
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    """2-D cross-correlation, as torch.nn.functional.conv2d: x (N, C, H, W), weight (O, C, kh, kw).
+
+    Built as unfold (im2col) followed by one matrix product, so its gradient comes from the
+    rules of Pad, Unfold, Linear/MatMul and the shape ops.
+    """
+    if x.ndim != 4 or weight.ndim != 4:
+        raise ValueError(f"conv2d: expected a 4-D input (N, C, H, W) and a 4-D weight "
+                         f"(O, C, kh, kw), got shapes {x.shape} and {weight.shape}")
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(f"conv2d: the input has {x.shape[1]} channels but the weight expects "
+                         f"{weight.shape[1]} (weight shape {weight.shape})")
+    n = x.shape[0]
+    out_channels, _, kh, kw = weight.shape
+    cols = unfold(x, (kh, kw), stride, padding)
+    _, out_h, out_w, patch = cols.shape
+    out = linear(cols.reshape(n * out_h * out_w, patch), weight.reshape(out_channels, patch), bias)
+    return out.reshape(n, out_h, out_w, out_channels).permute(0, 3, 1, 2)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0):
+    """Largest value of each window, per channel: x (N, C, H, W) -> (N, C, H_out, W_out)."""
+    if x.ndim != 4:
+        raise ValueError(f"max_pool2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    kernel = _pair(kernel_size, "max_pool2d")
+    stride = kernel if stride is None else _pair(stride, "max_pool2d")
+    n, c, h, w = x.shape
+    if padding:
+        # Padded cells must never win the max, so they hold −∞ rather than 0.
+        ph, pw = _pair(padding, "max_pool2d")
+        padded = x.pad2d((ph, ph, pw, pw))
+        border = np.ones(padded.shape, dtype=bool)
+        border[..., ph:ph + h, pw:pw + w] = False
+        x = where(border, -np.inf, padded)
+        h, w = h + 2 * ph, w + 2 * pw
+    cols = ops.Unfold.apply(x.reshape(n * c, 1, h, w), kernel=kernel, stride=stride)
+    pooled = cols.max(dim=-1)
+    return pooled.reshape(n, c, pooled.shape[1], pooled.shape[2])
+
+
+def avg_pool2d(x, kernel_size, stride=None):
+    """Mean of each window, per channel: x (N, C, H, W) -> (N, C, H_out, W_out)."""
+    kernel = _pair(kernel_size, "avg_pool2d")
+    stride = kernel if stride is None else _pair(stride, "avg_pool2d")
+    n, c, h, w = x.shape
+    cols = ops.Unfold.apply(x.reshape(n * c, 1, h, w), kernel=kernel, stride=stride)
+    pooled = cols.mean(dim=-1)
+    return pooled.reshape(n, c, pooled.shape[1], pooled.shape[2])
+
+
+def softmax(x, dim=-1):
+    return x.softmax(dim)
+
+
+def log_softmax(x, dim=-1):
+    return x.log_softmax(dim)
+
+
+def logsumexp(x, dim=None, keepdim=False):
+    return x.logsumexp(dim, keepdim)
+
+
+def relu(x):
+    return x.relu()
+
+
+def sigmoid(x):
+    return x.sigmoid()
+
+
+def tanh(x):
+    return x.tanh()

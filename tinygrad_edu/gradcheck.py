@@ -1,0 +1,299 @@
+"""Numeric checks of gradients in float64: gradcheck, gradgradcheck, and the localizer that names the op whose rule is wrong."""
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import autograd
+from .autograd import enable_grad, no_grad, topological_order
+from .tensor import Tensor
+
+__all__ = ["gradcheck", "gradgradcheck", "check_rules", "GradcheckError", "RuleReport"]
+
+
+class GradcheckError(RuntimeError):
+    """A gradient computed by backward() disagrees with finite differences.
+
+    Attributes:
+        input_index: which input of the function has the wrong gradient.
+        element: the index of the worst element in that input.
+        analytic, numeric: the two values at that element.
+        max_relative_error: the worst relative error over the input.
+        culprit: the RuleReport of the first op whose local rule fails, or None.
+    """
+
+    def __init__(self, message, input_index=None, element=None, analytic=None, numeric=None,
+                 max_relative_error=None, culprit=None):
+        super().__init__(message)
+        self.input_index = input_index
+        self.element = element
+        self.analytic = analytic
+        self.numeric = numeric
+        self.max_relative_error = max_relative_error
+        self.culprit = culprit
+
+
+@dataclass
+class RuleReport:
+    """The check of one graph node's local rule against finite differences of its own forward."""
+
+    op: str
+    tensor_name: object
+    input_shapes: list
+    input_names: list
+    ok: bool
+    max_abs_error: float = 0.0
+    max_relative_error: float = 0.0
+    input_index: object = None
+    element: object = None
+    analytic: float = 0.0
+    numeric: float = 0.0
+    note: str = field(default="")
+
+    def describe(self):
+        name = f" (output {self.tensor_name!r})" if self.tensor_name else ""
+        names = [n for n in self.input_names if n]
+        inputs = f", inputs named {names}" if names else ""
+        head = f"op {self.op}{name}, input shapes {self.input_shapes}{inputs}"
+        if self.ok:
+            return head + ": rule agrees with finite differences"
+        return (f"{head}: the local rule is wrong for input {self.input_index} at element "
+                f"{self.element}: analytic {self.analytic:.6g} vs numeric {self.numeric:.6g} "
+                f"(worst relative error {self.max_relative_error:.3g})")
+
+
+def _as_tuple(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def _outputs_of(fn, inputs):
+    result = fn(*inputs)
+    outputs = _as_tuple(result)
+    for index, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"gradcheck: the function returned a {type(out).__name__} as output "
+                            f"{index}; it must return a Tensor or a tuple of Tensors")
+    return outputs
+
+
+def _compare(analytic, numeric, atol, rtol):
+    """(ok, worst element, max relative error) for two arrays of the same shape."""
+    excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    relative = np.abs(analytic - numeric) / np.maximum(np.abs(numeric), 1e-12)
+    worst = np.unravel_index(int(np.argmax(excess)), analytic.shape) if analytic.size else ()
+    ok = bool(analytic.size == 0 or excess.max() <= 0)
+    max_relative = float(relative.max()) if analytic.size else 0.0
+    return ok, worst, max_relative
+
+
+def _numeric_gradient(scalar_fn, x, eps, elements=None):
+    """Central differences of scalar_fn() with respect to x.data (changed in place, restored)."""
+    gradient = np.zeros(x.shape, dtype=np.float64)
+    flat = x.data.reshape(-1)
+    indices = range(flat.size) if elements is None else elements
+    for j in indices:
+        original = flat[j]
+        flat[j] = original + eps
+        plus = scalar_fn()
+        flat[j] = original - eps
+        minus = scalar_fn()
+        flat[j] = original
+        gradient.reshape(-1)[j] = (plus - minus) / (2 * eps)
+    return gradient
+
+
+def _float64_copies(inputs, caller):
+    copies = []
+    for index, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.dtype.kind == "f":
+            if x.requires_grad and x.dtype != np.float64:
+                warnings.warn(f"{caller}: input {index} is {x.dtype.name}; finite differences are "
+                              f"only reliable in float64, so it is checked as a float64 copy "
+                              f"(pass .double() inputs to silence this)", stacklevel=3)
+            copy = Tensor(np.array(x.data, dtype=np.float64, order="C"), requires_grad=x.requires_grad,
+                          name=x.name)
+            copies.append(copy)
+        else:
+            copies.append(x)
+    return copies
+
+
+def _vjp_check(fn, xs, eps, atol, rtol, seed, caller):
+    """Compare the analytic vector-Jacobian product with central differences; returns the first
+    failure as (index, element, analytic, numeric, max_relative) or None, and the outputs."""
+    checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError(f"{caller}: no input requires grad; create the inputs to check with "
+                         f"requires_grad=True")
+    with enable_grad():
+        outputs = _outputs_of(fn, xs)
+    generator = np.random.default_rng(seed)
+    vectors = [generator.standard_normal(out.shape) for out in outputs]
+
+    def scalar():
+        # grad mode stays on: fn may itself differentiate (gradgradcheck's first derivative)
+        with enable_grad():
+            outs = _outputs_of(fn, xs)
+        return float(sum((o.data.astype(np.float64) * v).sum() for o, v in zip(outs, vectors)))
+
+    differentiable = [(o, v) for o, v in zip(outputs, vectors) if o.requires_grad]
+    if differentiable:
+        analytic = autograd.grad([o for o, _ in differentiable], [xs[i] for i in checked],
+                                 grad_outputs=[Tensor(v.astype(o.dtype)) for o, v in differentiable],
+                                 retain_graph=True, allow_unused=True)
+    else:
+        analytic = [None] * len(checked)
+    for i, g in zip(checked, analytic):
+        a = np.zeros(xs[i].shape) if g is None else g.data.astype(np.float64)
+        n = _numeric_gradient(scalar, xs[i], eps)
+        ok, element, max_relative = _compare(a, n, atol, rtol)
+        if not ok:
+            return (i, element, float(a[element]), float(n[element]), max_relative), outputs
+    return None, outputs
+
+
+def check_rules(outputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, max_elements=512):
+    """Check the local rule of every op node in the graph of `outputs`, one node at a time.
+
+    Each node's op is run again on float64 copies of its own inputs; its backward rule's
+    vector-Jacobian product is compared with central differences of its own forward. This
+    is how a failing whole-function gradcheck names the op whose rule is wrong.
+
+    Returns:
+        A list of RuleReport, parents before children.
+    """
+    generator = np.random.default_rng(seed)
+    reports = []
+    for node in topological_order(list(_as_tuple(outputs))):
+        ctx = node._ctx
+        op_class = type(ctx)
+        parents = ctx.parents
+        report = RuleReport(op=ctx.name, tensor_name=node.name,
+                            input_shapes=[p.shape for p in parents],
+                            input_names=[p.name for p in parents], ok=True)
+        reports.append(report)
+        if op_class.__name__ == "Cast":
+            report.note = "skipped: a dtype change is checked by the whole-function check"
+            continue
+        leaves = [Tensor(np.array(p.data, dtype=np.float64, order="C"), requires_grad=p.requires_grad)
+                  for p in parents]
+        with enable_grad():
+            out = op_class.apply(*leaves, **ctx.params)
+        vector = generator.standard_normal(out.shape)
+        wanted = [i for i, leaf in enumerate(leaves) if leaf.requires_grad]
+        analytic = autograd.grad(out, [leaves[i] for i in wanted], grad_outputs=Tensor(vector),
+                                 allow_unused=True)
+
+        def scalar():
+            with no_grad():
+                return float((op_class.apply(*leaves, **ctx.params).data * vector).sum())
+
+        for i, g in zip(wanted, analytic):
+            a = np.zeros(leaves[i].shape) if g is None else g.data.astype(np.float64)
+            size = leaves[i].data.size
+            elements = None
+            if size > max_elements:
+                elements = generator.choice(size, max_elements, replace=False)
+            n = _numeric_gradient(scalar, leaves[i], eps, elements)
+            if elements is not None:
+                mask = np.zeros(size, dtype=bool)
+                mask[elements] = True
+                a = np.where(mask.reshape(a.shape), a, 0.0)
+            ok, element, max_relative = _compare(a, n, atol, rtol)
+            report.max_abs_error = max(report.max_abs_error, float(np.abs(a - n).max()))
+            report.max_relative_error = max(report.max_relative_error, max_relative)
+            if not ok and report.ok:
+                report.ok = False
+                report.input_index = i
+                report.element = tuple(int(e) for e in element)
+                report.analytic = float(a[element])
+                report.numeric = float(n[element])
+    return reports
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, localize=True,
+              seed=0):
+    """Check backward() of `fn` against central finite differences, in float64.
+
+    The analytic vector-Jacobian product vᵀJ (v random) is compared, element by element of each
+    input that requires grad, with (f(x + ε) − f(x − ε)) / 2ε of vᵀf. When they disagree and
+    `localize` is on, every op node of the graph is checked on its own (`check_rules`), so the
+    error names the op whose local derivative rule is wrong.
+
+    Args:
+        fn: a function of the inputs returning a Tensor (or a tuple of Tensors).
+        inputs: a Tensor or a tuple of inputs; those with requires_grad are checked.
+        eps: the finite-difference step.
+        atol, rtol: a gradient passes where |analytic − numeric| ≤ atol + rtol·|numeric|.
+        raise_exception: raise GradcheckError on failure (else return False).
+        localize: on failure, find the op whose rule is wrong.
+        seed: seed of the random vector v.
+
+    Returns:
+        True when every gradient agrees.
+
+    Raises:
+        GradcheckError: naming the input, the element, both values, the worst relative error,
+            and (with localize) the op node whose rule is wrong.
+
+    Example:
+        >>> x = tg.randn(3, 4, dtype=tg.float64, requires_grad=True)
+        >>> tg.gradcheck(lambda x: x.sigmoid().sum(), x)
+        True
+    """
+    xs = _float64_copies(_as_tuple(inputs), "gradcheck")
+    failure, outputs = _vjp_check(fn, xs, eps, atol, rtol, seed, "gradcheck")
+    if failure is None:
+        return True
+    if not raise_exception:
+        return False
+    index, element, analytic, numeric, max_relative = failure
+    message = (f"gradcheck: the gradient of input {index} (shape {xs[index].shape}) is wrong at "
+               f"element {tuple(int(e) for e in element)}: analytic {analytic:.6g} vs numeric "
+               f"{numeric:.6g}; worst relative error {max_relative:.3g}")
+    culprit = None
+    if localize:
+        bad = [r for r in check_rules(outputs, eps, atol, rtol, seed) if not r.ok]
+        if bad:
+            culprit = bad[0]
+            message += f"\n  the first op whose local rule is wrong: {culprit.describe()}"
+        else:
+            message += ("\n  every op's local rule agrees with finite differences, so the error "
+                        "is in how the graph was built (a detached or non-differentiable step)")
+    raise GradcheckError(message, index, element, analytic, numeric, max_relative, culprit)
+
+
+def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+                  localize=True, seed=0):
+    """Check second derivatives: gradcheck of x ↦ wᵀ ∂(vᵀ fn(x))/∂x computed with create_graph.
+
+    This differentiates the backward rules themselves, which the rulebook writes with Tensor
+    operations; it passes when every rule on the path is itself correctly differentiable.
+
+    Returns:
+        True when the second derivatives agree (raises GradcheckError otherwise).
+    """
+    xs = _float64_copies(_as_tuple(inputs), "gradgradcheck")
+    checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+    generator = np.random.default_rng(seed + 1)
+    with enable_grad():
+        probe = _outputs_of(fn, xs)
+    vectors = [Tensor(generator.standard_normal(o.shape)) for o in probe]
+    weights = [Tensor(generator.standard_normal(xs[i].shape)) for i in checked]
+
+    def first_derivative(*args):
+        outputs = [o for o in _outputs_of(fn, args)]
+        pairs = [(o, v) for o, v in zip(outputs, vectors) if o.requires_grad]
+        if not pairs:
+            return Tensor(np.zeros(()))
+        grads = autograd.grad([o for o, _ in pairs], [args[i] for i in checked],
+                              grad_outputs=[v for _, v in pairs], create_graph=True,
+                              allow_unused=True)
+        total = Tensor(np.zeros(()))
+        for g, w in zip(grads, weights):
+            if g is not None:
+                total = total + (g * w).sum()
+        return total
+
+    return gradcheck(first_derivative, xs, eps, atol, rtol, raise_exception, localize, seed)

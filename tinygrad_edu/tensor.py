@@ -1,0 +1,969 @@
+"""The Tensor: a numpy array that remembers how it was made, so that backward() can differentiate it."""
+
+import numbers
+
+import numpy as np
+
+from . import rng
+
+__all__ = [
+    "Tensor", "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn",
+    "randint", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "cat",
+    "stack", "where", "maximum", "minimum", "float32", "float64", "int32", "int64", "bool_",
+]
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+bool_ = np.dtype(np.bool_)
+
+_DTYPE_NAMES = {"float": float32, "float32": float32, "double": float64, "float64": float64,
+                "int": int64, "long": int64, "int64": int64, "int32": int32, "bool": bool_}
+
+
+def _as_dtype(dtype):
+    if dtype is None:
+        return None
+    if isinstance(dtype, str) and dtype in _DTYPE_NAMES:
+        return _DTYPE_NAMES[dtype]
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype: {dtype!r} is not a dtype; use tg.float32, tg.float64, "
+                        f"tg.int64 or tg.bool_") from None
+
+
+def _to_array(data, dtype=None):
+    """numpy array for `data`: Python floats become float32 (the default float dtype), numpy
+    arrays keep their dtype unless `dtype` is given, and Tensors give their data."""
+    dtype = _as_dtype(dtype)
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        return data if dtype is None or data.dtype == dtype else data.astype(dtype)
+    if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flatten_once(data)):
+        data = _tensors_to_lists(data)
+    try:
+        array = np.array(data, dtype=dtype)
+    except (ValueError, TypeError) as error:
+        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} {data!r:.80}: "
+                        f"{error}; pass a number, a (nested) list of numbers of equal "
+                        f"lengths, or a numpy array") from None
+    if array.dtype == object:
+        raise TypeError(f"tensor: cannot make a tensor from {data!r:.80} (it holds non-numbers "
+                        f"or ragged lists)")
+    if dtype is None and array.dtype == np.float64 and not isinstance(data, np.generic):
+        array = array.astype(np.float32)
+    return array
+
+
+def _flatten_once(data):
+    return data if isinstance(data, (list, tuple)) else [data]
+
+
+def _tensors_to_lists(data):
+    if isinstance(data, Tensor):
+        return data.data
+    if isinstance(data, (list, tuple)):
+        return [_tensors_to_lists(d) for d in data]
+    return data
+
+
+def broadcast_shape(shape_a, shape_b, op="broadcast"):
+    """The shape numpy broadcasting gives `shape_a` with `shape_b`, or a clear ValueError."""
+    if len(shape_a) < len(shape_b):
+        shape_a = (1,) * (len(shape_b) - len(shape_a)) + shape_a
+    elif len(shape_b) < len(shape_a):
+        shape_b = (1,) * (len(shape_a) - len(shape_b)) + shape_b
+    result = []
+    for a, b in zip(shape_a, shape_b):
+        if a == b or b == 1:
+            result.append(a)
+        elif a == 1:
+            result.append(b)
+        else:
+            raise ValueError(
+                f"{op}: shapes {tuple(shape_a)} and {tuple(shape_b)} cannot be broadcast together "
+                f"(size {a} vs {b}; a dimension must match or be 1); reshape or unsqueeze one of "
+                f"them")
+    return tuple(result)
+
+
+def _normalize_dims(dim, ndim, op, shape):
+    """dim (int, tuple or None) -> sorted tuple of non-negative axes, or a clear IndexError."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    result = []
+    for d in dims:
+        if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
+            raise TypeError(f"{op}: dim must be an int, a tuple of ints or None, got {dim!r}")
+        low, high = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
+        if not low <= d <= high:
+            raise IndexError(f"{op}: dim {d} is out of range for a tensor of {ndim} dimensions "
+                             f"(shape {shape}); use a dim in [{low}, {high}]")
+        result.append(d % ndim if ndim > 0 else 0)
+    if len(set(result)) != len(result):
+        raise ValueError(f"{op}: dim {dim!r} repeats an axis")
+    return tuple(sorted(result))
+
+
+def _dim_keepdim(op, dim, keepdim, kwargs):
+    """Accept numpy's axis/keepdims beside PyTorch's dim/keepdim."""
+    if kwargs:
+        unknown = set(kwargs) - {"axis", "keepdims"}
+        if unknown:
+            raise TypeError(f"{op}: unexpected argument(s) {sorted(unknown)}")
+        if "axis" in kwargs:
+            dim = kwargs["axis"]
+        if "keepdims" in kwargs:
+            keepdim = kwargs["keepdims"]
+    return dim, bool(keepdim)
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Attributes:
+        data: the numpy array holding the values.
+        grad: the gradient (a Tensor) accumulated by backward(), or None.
+        requires_grad: whether operations on this tensor are recorded for backward().
+        name: an optional label, shown by the graph pictures and error messages.
+
+    Example:
+        >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_retain", "__weakref__")
+    __array_ufunc__ = None  # numpy defers to Tensor's reflected operators: array * tensor works
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        self.data = _to_array(data, dtype)
+        self.grad = None
+        self.requires_grad = False
+        self.name = name
+        self._ctx = None
+        self._retain = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data, requires_grad, ctx):
+        """Wrap an op's output without any checks (the hot path of Op.apply)."""
+        t = cls.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t.name = None
+        t._ctx = ctx
+        t._retain = False
+        return t
+
+    # -- basic properties ----------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def is_leaf(self):
+        """True for tensors made by the user (not by an op that recorded a graph)."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        """The op node that created this tensor, or None for leaves."""
+        return self._ctx
+
+    @property
+    def T(self):
+        """The transpose: dimensions reversed."""
+        return self.permute(*reversed(range(self.ndim)))
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self):
+        return self.ndim
+
+    def numel(self):
+        return int(self.data.size)
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: only a tensor with one element can be converted to a Python "
+                             f"number, this one has shape {self.shape}; index it or reduce it")
+        return self.data.reshape(()).item()
+
+    def numpy(self):
+        """The underlying numpy array (shared, not copied)."""
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"bool: the truth value of a tensor with shape {self.shape} is "
+                               f"ambiguous; use .any() or .all()")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__  # __eq__ is elementwise, so identity is the hash
+
+    def __repr__(self):
+        prefix = "tensor("
+        body = np.array2string(self.data, separator=", ", prefix=prefix, precision=4)
+        extras = []
+        if self.dtype not in (float32, int64, bool_):
+            extras.append(f"dtype={self.dtype.name}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn={self._ctx!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return prefix + body + "".join(", " + e for e in extras) + ")"
+
+    # -- autograd --------------------------------------------------------------------------------
+    def requires_grad_(self, requires_grad=True):
+        """Ask (or stop asking) for this leaf's gradient; returns self."""
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(f"requires_grad: only floating-point tensors can require gradients, "
+                            f"this one has dtype {self.dtype.name}; convert it first with "
+                            f".float() (or .double())")
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("requires_grad_: this tensor was computed by an op; use .detach() "
+                               "to get a tensor that does not require grad")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        """Keep `.grad` of this non-leaf tensor after backward() (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: this tensor does not require grad")
+        self._retain = self._ctx is not None
+        return self
+
+    def detach(self):
+        """A new leaf sharing the data, cut off from the graph."""
+        return Tensor._make(self.data, False, None)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        """Backpropagate from this tensor: accumulate d self / d leaf into each leaf's `.grad`.
+
+        Args:
+            gradient: d C / d self, needed when self is not a scalar (same shape as self).
+            retain_graph: keep the saved values for another backward (default: create_graph).
+            create_graph: record the backward pass itself, for higher-order gradients.
+
+        Raises:
+            RuntimeError: self does not require grad, is not a scalar and no gradient was
+                given, or its graph was released by an earlier backward().
+        """
+        autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+    def zero_(self):
+        """Set every element to zero in place; returns self."""
+        self._check_inplace("zero_")
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value):
+        self._check_inplace("fill_")
+        self.data[...] = value
+        return self
+
+    def copy_(self, source):
+        """Copy `source`'s values into this tensor in place (shapes must broadcast)."""
+        self._check_inplace("copy_")
+        source = source.data if isinstance(source, Tensor) else np.asarray(source)
+        broadcast_shape(self.shape, source.shape, "copy_")
+        self.data[...] = source
+        return self
+
+    def _check_inplace(self, op):
+        if self.requires_grad and autograd.is_grad_enabled():
+            raise RuntimeError(
+                f"{op}: an in-place change of a tensor that requires grad would corrupt the "
+                f"graph; do it inside `with tg.no_grad():` (as optimizers do) or use the "
+                f"out-of-place operation")
+        if not self.data.flags.writeable:
+            self.data = self.data.copy()
+
+    def _inplace(self, op, function, other):
+        self._check_inplace(op)
+        other = other.data if isinstance(other, Tensor) else other
+        result = function(self.data, other)
+        if result.shape != self.shape:
+            raise ValueError(f"{op}: the result has shape {result.shape}, which does not fit the "
+                             f"tensor's shape {self.shape}")
+        self.data[...] = result
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace("+=", np.add, other)
+
+    def __isub__(self, other):
+        return self._inplace("-=", np.subtract, other)
+
+    def __imul__(self, other):
+        return self._inplace("*=", np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._inplace("/=", np.true_divide, other)
+
+    def explain(self, markdown=False, **options):
+        """A text trace of backpropagation from this tensor (see tinygrad_edu.explain)."""
+        from . import explain as explain_module
+        return explain_module.explain(self, markdown=markdown, **options)
+
+    # -- dtype conversions -----------------------------------------------------------------------
+    def to(self, dtype):
+        """This tensor with another dtype (differentiable between float dtypes)."""
+        dtype = _as_dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        if self.requires_grad and dtype.kind in "fc":
+            return ops.Cast.apply(self, dtype=dtype)
+        return Tensor._make(self.data.astype(dtype), False, None)
+
+    def float(self):
+        return self.to(float32)
+
+    def double(self):
+        return self.to(float64)
+
+    def long(self):
+        return self.to(int64)
+
+    def int(self):
+        return self.to(int32)
+
+    def bool(self):
+        return self.to(bool_)
+
+    def type(self, dtype):
+        return self.to(dtype)
+
+    # -- operand coercion and broadcasting ------------------------------------------------------
+    def _operand(self, other):
+        """`other` as a Tensor: Python numbers take this tensor's float dtype (as in PyTorch)."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, numbers.Number) and not isinstance(other, bool):
+            if self.data.dtype.kind == "f" or isinstance(other, float):
+                dtype = self.data.dtype if self.data.dtype.kind == "f" else float32
+                return Tensor._make(np.asarray(other, dtype=dtype), False, None)
+            return Tensor._make(np.asarray(other, dtype=self.data.dtype), False, None)
+        array = _to_array(other)
+        if array.dtype.kind == "f" and self.data.dtype.kind == "f" and array.ndim == 0:
+            array = array.astype(self.data.dtype)
+        return Tensor._make(array, False, None)
+
+    def _broadcast_pair(self, other, op):
+        """(a, b) ready for a binary op: an input that requires grad and must be broadcast gets an
+        explicit Expand node, so its gradient is summed back (and the picture shows where)."""
+        b = self._operand(other)
+        a = self
+        if a.data.shape != b.data.shape:
+            shape = broadcast_shape(a.data.shape, b.data.shape, op)
+            if a.requires_grad and a.data.shape != shape:
+                a = a.expand(shape)
+            if b.requires_grad and b.data.shape != shape:
+                b = b.expand(shape)
+        return a, b
+
+    # -- arithmetic ------------------------------------------------------------------------------
+    def add(self, other):
+        a, b = self._broadcast_pair(other, "add")
+        return ops.Add.apply(a, b)
+
+    def sub(self, other):
+        a, b = self._broadcast_pair(other, "sub")
+        return ops.Sub.apply(a, b)
+
+    def mul(self, other):
+        a, b = self._broadcast_pair(other, "mul")
+        return ops.Mul.apply(a, b)
+
+    def div(self, other):
+        a, b = self._broadcast_pair(other, "div")
+        return ops.Div.apply(a, b)
+
+    def pow(self, exponent):
+        a, b = self._broadcast_pair(exponent, "pow")
+        return ops.Pow.apply(a, b)
+
+    def neg(self):
+        return ops.Neg.apply(self)
+
+    def matmul(self, other):
+        return ops.MatMul.apply(self, self._operand(other))
+
+    __add__ = add
+    __sub__ = sub
+    __mul__ = mul
+    __truediv__ = div
+    __pow__ = pow
+    __neg__ = neg
+    __matmul__ = matmul
+
+    def __radd__(self, other):
+        b, a = self._operand(other)._broadcast_pair(self, "add")
+        return ops.Add.apply(b, a)
+
+    def __rsub__(self, other):
+        b, a = self._operand(other)._broadcast_pair(self, "sub")
+        return ops.Sub.apply(b, a)
+
+    def __rmul__(self, other):
+        b, a = self._operand(other)._broadcast_pair(self, "mul")
+        return ops.Mul.apply(b, a)
+
+    def __rtruediv__(self, other):
+        b, a = self._operand(other)._broadcast_pair(self, "div")
+        return ops.Div.apply(b, a)
+
+    def __rpow__(self, other):
+        b, a = self._operand(other)._broadcast_pair(self, "pow")
+        return ops.Pow.apply(b, a)
+
+    def __rmatmul__(self, other):
+        return ops.MatMul.apply(self._operand(other), self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self.abs()
+
+    # -- comparisons (no gradient: they return bool tensors) -------------------------------------
+    def _compare(self, other, function, op):
+        other_data = self._operand(other).data
+        if other_data.shape != self.data.shape:
+            broadcast_shape(self.data.shape, other_data.shape, op)
+        return Tensor._make(function(self.data, other_data), False, None)
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal, "eq")
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal, "ne")
+
+    def __lt__(self, other):
+        return self._compare(other, np.less, "lt")
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal, "le")
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater, "gt")
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal, "ge")
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __invert__(self):
+        if self.dtype != bool_:
+            raise TypeError(f"~: only bool tensors can be inverted, this one is {self.dtype.name}")
+        return Tensor._make(~self.data, False, None)
+
+    def __and__(self, other):
+        return self._compare(other, np.logical_and, "and")
+
+    def __or__(self, other):
+        return self._compare(other, np.logical_or, "or")
+
+    def any(self):
+        return Tensor._make(np.asarray(self.data.any()), False, None)
+
+    def all(self):
+        return Tensor._make(np.asarray(self.data.all()), False, None)
+
+    def isnan(self):
+        return Tensor._make(np.isnan(self.data), False, None)
+
+    def isfinite(self):
+        return Tensor._make(np.isfinite(self.data), False, None)
+
+    # -- elementwise functions -------------------------------------------------------------------
+    def exp(self):
+        return ops.Exp.apply(self)
+
+    def log(self):
+        return ops.Log.apply(self)
+
+    def sqrt(self):
+        return ops.Sqrt.apply(self)
+
+    def abs(self):
+        return ops.Abs.apply(self)
+
+    def sin(self):
+        return ops.Sin.apply(self)
+
+    def cos(self):
+        return ops.Cos.apply(self)
+
+    def relu(self):
+        return ops.Relu.apply(self)
+
+    def sigmoid(self):
+        return ops.Sigmoid.apply(self)
+
+    def tanh(self):
+        return ops.Tanh.apply(self)
+
+    def square(self):
+        return self * self
+
+    def sign(self):
+        return Tensor._make(np.sign(self.data), False, None)
+
+    def clamp(self, min=None, max=None):
+        """Limit every element to [min, max]; the gradient is 1 inside, 0 where clamped."""
+        if min is None and max is None:
+            raise ValueError("clamp: give min, max or both")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            out = self
+            if min is not None:
+                out = maximum(out, min)
+            if max is not None:
+                out = minimum(out, max)
+            return out
+        if min is not None and max is not None and min > max:
+            raise ValueError(f"clamp: min={min} is larger than max={max}")
+        return ops.Clamp.apply(self, low=min, high=max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return maximum(self, other)
+
+    def minimum(self, other):
+        return minimum(self, other)
+
+    # -- softmax family (numerically stable) -----------------------------------------------------
+    def softmax(self, dim=-1):
+        (dim,) = _normalize_dims(dim, self.ndim, "softmax", self.shape) if self.ndim else (0,)
+        return ops.Softmax.apply(self, dim=dim)
+
+    def log_softmax(self, dim=-1):
+        (dim,) = _normalize_dims(dim, self.ndim, "log_softmax", self.shape) if self.ndim else (0,)
+        return ops.LogSoftmax.apply(self, dim=dim)
+
+    def logsumexp(self, dim=None, keepdim=False, **kwargs):
+        dim, keepdim = _dim_keepdim("logsumexp", dim, keepdim, kwargs)
+        dims = _normalize_dims(dim, self.ndim, "logsumexp", self.shape)
+        return ops.LogSumExp.apply(self, dims=dims, keepdim=keepdim)
+
+    # -- reductions ------------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, **kwargs):
+        """Sum over `dim` (int, tuple or None for all); `axis`/`keepdims` are accepted too."""
+        dim, keepdim = _dim_keepdim("sum", dim, keepdim, kwargs)
+        dims = _normalize_dims(dim, self.ndim, "sum", self.shape)
+        return ops.Sum.apply(self, dims=dims, keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim=False, **kwargs):
+        dim, keepdim = _dim_keepdim("mean", dim, keepdim, kwargs)
+        dims = _normalize_dims(dim, self.ndim, "mean", self.shape)
+        count = int(np.prod([self.shape[d] for d in dims])) if dims else 1
+        if count == 0:
+            raise ValueError(f"mean: cannot average over an empty dimension (shape {self.shape})")
+        if self.dtype.kind not in "fc":
+            raise TypeError(f"mean: needs a float tensor, got {self.dtype.name}; use .float()")
+        return ops.Sum.apply(self, dims=dims, keepdim=keepdim) * (1.0 / count)
+
+    def var(self, dim=None, keepdim=False, correction=1, unbiased=None, **kwargs):
+        """Variance with Bessel's correction by default (divide by n − 1), as in PyTorch."""
+        dim, keepdim = _dim_keepdim("var", dim, keepdim, kwargs)
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
+        dims = _normalize_dims(dim, self.ndim, "var", self.shape)
+        count = int(np.prod([self.shape[d] for d in dims])) if dims else 1
+        if count - correction <= 0:
+            raise ValueError(f"var: {count} element(s) with correction={correction} leave no "
+                             f"degrees of freedom; use correction=0 or more elements")
+        centered = self - self.mean(dim=dims, keepdim=True)
+        return (centered * centered).sum(dim=dims, keepdim=keepdim) * (1.0 / (count - correction))
+
+    def std(self, dim=None, keepdim=False, correction=1, unbiased=None, **kwargs):
+        return self.var(dim, keepdim, correction, unbiased, **kwargs).sqrt()
+
+    def max(self, dim=None, keepdim=False, **kwargs):
+        """Largest element over `dim`; ties share the gradient equally."""
+        dim, keepdim = _dim_keepdim("max", dim, keepdim, kwargs)
+        dims = _normalize_dims(dim, self.ndim, "max", self.shape)
+        if self.data.size == 0:
+            raise ValueError(f"max: the tensor is empty (shape {self.shape})")
+        return ops.Max.apply(self, dims=dims, keepdim=keepdim)
+
+    def min(self, dim=None, keepdim=False, **kwargs):
+        """Smallest element over `dim`: −max(−x)."""
+        dim, keepdim = _dim_keepdim("min", dim, keepdim, kwargs)
+        return -((-self).max(dim=dim, keepdim=keepdim))
+
+    amax = max
+    amin = min
+
+    def argmax(self, dim=None, keepdim=False, **kwargs):
+        """Index of the largest element (no gradient); over the flattened tensor when dim=None."""
+        return self._arg(np.argmax, "argmax", dim, keepdim, kwargs)
+
+    def argmin(self, dim=None, keepdim=False, **kwargs):
+        return self._arg(np.argmin, "argmin", dim, keepdim, kwargs)
+
+    def _arg(self, function, op, dim, keepdim, kwargs):
+        dim, keepdim = _dim_keepdim(op, dim, keepdim, kwargs)
+        if dim is None:
+            return Tensor._make(np.asarray(function(self.data), dtype=np.int64), False, None)
+        (axis,) = _normalize_dims(dim, self.ndim, op, self.shape)
+        result = function(self.data, axis=axis)
+        if keepdim:
+            result = np.expand_dims(result, axis)
+        return Tensor._make(result.astype(np.int64), False, None)
+
+    def sum_to_shape(self, shape):
+        """Sum this tensor down to `shape`: the reverse of broadcasting (used by rules)."""
+        shape = tuple(shape)
+        if self.shape == shape:
+            return self
+        extra = self.ndim - len(shape)
+        if extra < 0:
+            raise ValueError(f"sum_to_shape: cannot reduce shape {self.shape} to the larger "
+                             f"{shape}")
+        dims = tuple(range(extra)) + tuple(
+            extra + i for i, size in enumerate(shape) if size == 1 and self.shape[extra + i] != 1)
+        out = ops.Sum.apply(self, dims=dims, keepdim=True) if dims else self
+        return out.reshape(shape)
+
+    # -- shape ops -------------------------------------------------------------------------------
+    def reshape(self, *shape):
+        shape = _shape_args(shape)
+        new_shape = _resolve_shape(shape, self.data.size, self.shape)
+        if new_shape == self.shape:
+            return self
+        return ops.Reshape.apply(self, shape=new_shape)
+
+    def view(self, *shape):
+        return self.reshape(*shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = _normalize_dims(start_dim, self.ndim, "flatten", self.shape)[0]
+        end = _normalize_dims(end_dim, self.ndim, "flatten", self.shape)[0]
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        shape = self.shape[:start] + (int(np.prod(self.shape[start:end + 1])),) + self.shape[end + 1:]
+        return self.reshape(shape)
+
+    def unsqueeze(self, dim):
+        ndim = self.ndim + 1
+        if not -ndim <= dim < ndim:
+            raise IndexError(f"unsqueeze: dim {dim} is out of range for a result of {ndim} "
+                             f"dimensions; use a dim in [{-ndim}, {ndim - 1}]")
+        dim = dim % ndim
+        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            return self.reshape(tuple(s for s in self.shape if s != 1))
+        dims = _normalize_dims(dim, self.ndim, "squeeze", self.shape)
+        return self.reshape(tuple(s for i, s in enumerate(self.shape) if not (i in dims and s == 1)))
+
+    def permute(self, *dims):
+        dims = _shape_args(dims)
+        if sorted(d % self.ndim if self.ndim else d for d in dims) != list(range(self.ndim)):
+            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} dimensions "
+                             f"of a tensor of shape {self.shape}")
+        dims = tuple(d % self.ndim for d in dims)
+        if dims == tuple(range(self.ndim)):
+            return self
+        return ops.Permute.apply(self, dims=dims)
+
+    def transpose(self, dim0, dim1):
+        d0, d1 = (_normalize_dims(d, self.ndim, "transpose", self.shape)[0] for d in (dim0, dim1))
+        dims = list(range(self.ndim))
+        dims[d0], dims[d1] = dims[d1], dims[d0]
+        return self.permute(*dims)
+
+    def expand(self, *shape):
+        """Broadcast to `shape` without copying (−1 keeps a dimension)."""
+        shape = _shape_args(shape)
+        if len(shape) < self.ndim:
+            raise ValueError(f"expand: cannot expand shape {self.shape} to fewer dimensions "
+                             f"{shape}")
+        own = (1,) * (len(shape) - self.ndim) + self.shape
+        shape = tuple(o if s == -1 else s for s, o in zip(shape, own))
+        for s, o in zip(shape, own):
+            if o != 1 and o != s:
+                raise ValueError(f"expand: shape {self.shape} cannot be expanded to {shape} (a "
+                                 f"dimension must match or be 1)")
+        if shape == self.shape:
+            return self
+        return ops.Expand.apply(self, shape=shape)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def __getitem__(self, key):
+        key = _index_key(key)
+        try:
+            self.data[key]  # validates the key with numpy's exact rules before recording
+        except IndexError as error:
+            raise IndexError(f"index: {error} (tensor of shape {self.shape}, key {key!r:.100})") \
+                from None
+        return ops.Index.apply(self, key=key)
+
+    def pad2d(self, padding):
+        """Zero-pad the last two dimensions by `padding` (int or (top, bottom, left, right))."""
+        if isinstance(padding, int):
+            padding = (padding,) * 4
+        if self.ndim < 2:
+            raise ValueError(f"pad2d: needs at least 2 dimensions, got shape {self.shape}")
+        if padding == (0, 0, 0, 0):
+            return self
+        return ops.Pad.apply(self, padding=tuple(int(p) for p in padding))
+
+
+def _shape_args(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _resolve_shape(shape, size, old_shape):
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1:
+        raise ValueError(f"reshape: only one dimension can be -1, got {shape}")
+    known = int(np.prod([s for s in shape if s != -1]))
+    if unknown:
+        if known == 0 or size % known:
+            raise ValueError(f"reshape: shape {old_shape} ({size} elements) cannot be reshaped to "
+                             f"{shape}")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    elif known != size:
+        raise ValueError(f"reshape: shape {old_shape} ({size} elements) cannot be reshaped to "
+                         f"{shape} ({known} elements); the number of elements must stay the same")
+    return tuple(shape)
+
+
+def _index_key(key):
+    """Tensors and lists inside an index become numpy arrays (bool masks stay bool)."""
+    if isinstance(key, tuple):
+        return tuple(_index_key_part(k) for k in key)
+    return _index_key_part(key)
+
+
+def _index_key_part(part):
+    if isinstance(part, Tensor):
+        return part.data
+    if isinstance(part, list):
+        return np.asarray(part)
+    return part
+
+
+# ---------------------------------------------------------------------------------------------
+# Functions of several tensors
+# ---------------------------------------------------------------------------------------------
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dimension; the gradient is sliced back to each input."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    first = tensors[0]
+    (axis,) = _normalize_dims(dim, first.ndim, "cat", first.shape)
+    for i, t in enumerate(tensors):
+        if t.ndim != first.ndim or t.shape[:axis] + t.shape[axis + 1:] != \
+                first.shape[:axis] + first.shape[axis + 1:]:
+            raise ValueError(f"cat: tensor {i} has shape {t.shape}, which does not match tensor 0's "
+                             f"shape {first.shape} outside dim {axis}")
+    return ops.Cat.apply(*tensors, dim=axis)
+
+
+def stack(tensors, dim=0):
+    """Join tensors of equal shape along a new dimension (cat of unsqueezed tensors)."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: tensor {i} has shape {t.shape} but tensor 0 has "
+                             f"{tensors[0].shape}; all must be equal")
+    ndim = tensors[0].ndim + 1
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"stack: dim {dim} is out of range; use a dim in [{-ndim}, {ndim - 1}]")
+    return cat([t.unsqueeze(dim % ndim) for t in tensors], dim=dim % ndim)
+
+
+def where(condition, input, other):
+    """Elementwise `input` where `condition` is true, else `other` (broadcasting all three)."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: the condition must be a bool tensor, got {cond.dtype.name}; "
+                        f"compare first (for example x > 0)")
+    a = input if isinstance(input, Tensor) else None
+    b = other if isinstance(other, Tensor) else None
+    if a is None and b is None:
+        raise TypeError("where: at least one of input and other must be a Tensor")
+    a = a if a is not None else b._operand(input)
+    b = b if b is not None else a._operand(other)
+    shape = broadcast_shape(broadcast_shape(cond.shape, a.shape, "where"), b.shape, "where")
+    if a.shape != shape:
+        a = a.expand(shape) if a.requires_grad else Tensor._make(np.broadcast_to(a.data, shape),
+                                                                  False, None)
+    if b.shape != shape:
+        b = b.expand(shape) if b.requires_grad else Tensor._make(np.broadcast_to(b.data, shape),
+                                                                  False, None)
+    return ops.Where.apply(a, b, condition=np.broadcast_to(cond, shape))
+
+
+def maximum(a, b):
+    """Elementwise maximum; at ties each input gets half of the gradient (as in PyTorch)."""
+    a = a if isinstance(a, Tensor) else b._operand(a)
+    a, b = a._broadcast_pair(b, "maximum")
+    return ops.Maximum.apply(a, b)
+
+
+def minimum(a, b):
+    """Elementwise minimum: −maximum(−a, −b)."""
+    a = a if isinstance(a, Tensor) else b._operand(a)
+    b = b if isinstance(b, Tensor) else a._operand(b)
+    return -maximum(-a, -b)
+
+
+# ---------------------------------------------------------------------------------------------
+# Constructors
+# ---------------------------------------------------------------------------------------------
+
+def tensor(data, dtype=None, requires_grad=False, name=None):
+    """A new tensor holding a copy of `data` (number, nested list, numpy array or Tensor).
+
+    Python floats become float32 (the default float dtype); numpy arrays keep their dtype.
+
+    Example:
+        >>> tg.tensor([[1, 2], [3, 4]], dtype=tg.float64, requires_grad=True)
+    """
+    array = _to_array(data, dtype)
+    if isinstance(data, (np.ndarray, Tensor)) and array is (data.data if isinstance(data, Tensor) else data):
+        array = array.copy()
+    return Tensor(array, requires_grad=requires_grad, name=name)
+
+
+def _float_dtype(dtype):
+    dtype = _as_dtype(dtype) if dtype is not None else float32
+    return dtype
+
+
+def _make_shape(shape):
+    return _shape_args(shape)
+
+
+def zeros(*shape, dtype=None, requires_grad=False):
+    return Tensor(np.zeros(_make_shape(shape), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad=False):
+    return Tensor(np.ones(_make_shape(shape), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def full(shape, fill_value, dtype=None, requires_grad=False):
+    if dtype is None:
+        dtype = float32 if isinstance(fill_value, float) else np.asarray(fill_value).dtype
+        if dtype == np.int_ and not isinstance(fill_value, (bool, np.bool_)):
+            dtype = int64
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return Tensor(np.full(shape, fill_value, dtype=_as_dtype(dtype)), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = int64 if is_int else float32
+    return Tensor(np.arange(start, end, step, dtype=_as_dtype(dtype)), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False):
+    return Tensor(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    return Tensor(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def rand(*shape, dtype=None, requires_grad=False):
+    """Uniform samples in [0, 1) from the package generator (see `manual_seed`)."""
+    array = rng.default_generator().random(_make_shape(shape))
+    return Tensor(array.astype(_float_dtype(dtype)), requires_grad)
+
+
+def randn(*shape, dtype=None, requires_grad=False):
+    """Standard normal samples from the package generator (see `manual_seed`)."""
+    array = rng.default_generator().standard_normal(_make_shape(shape))
+    return Tensor(array.astype(_float_dtype(dtype)), requires_grad)
+
+
+def randint(low, high, size, dtype=None):
+    size = (size,) if isinstance(size, int) else tuple(size)
+    array = rng.default_generator().integers(low, high, size=size)
+    return Tensor(array.astype(_as_dtype(dtype) or int64))
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    return Tensor(np.zeros(t.shape, dtype=_as_dtype(dtype) or t.dtype), requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    return Tensor(np.ones(t.shape, dtype=_as_dtype(dtype) or t.dtype), requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    return Tensor(np.full(t.shape, fill_value, dtype=_as_dtype(dtype) or t.dtype), requires_grad)
+
+
+def rand_like(t, dtype=None, requires_grad=False):
+    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def randn_like(t, dtype=None, requires_grad=False):
+    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+from . import autograd, ops  # noqa: E402  (circular: ops and the engine build Tensors)
