@@ -194,6 +194,7 @@ class Op:
         """Run the op on Tensors `inputs` and record it in the graph when a gradient is wanted."""
         ctx = cls.__new__(cls)
         ctx.saved = None
+        ctx.output = None
         requires_grad = False
         if _state.grad_enabled:
             for t in inputs:
@@ -335,15 +336,17 @@ def call_rule(node, grad_out):
 
 def _run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
     """Backpropagate `root_grads` from `roots`. Accumulates into leaves' .grad, or, when
-    `capture` (a list of tensors) is given, returns their gradients and touches no .grad."""
+    `capture` (a list of tensors) is given, returns their gradients and touches no .grad.
+
+    This loop runs once per node per training step, so it is written for speed: it is
+    call_rule() inlined, with the per-parent checks reduced to identity tests where it can.
+    """
     order = topological_order(roots)
     grads = {}
     for root, root_grad in zip(roots, root_grads):
         key = id(root)
         grads[key] = grads[key] + root_grad if key in grads else root_grad
-    captured = None
-    if capture is not None:
-        captured = {id(t): None for t in capture}
+    captured = None if capture is None else {id(t): None for t in capture}
     anomaly = _state.anomaly
     with set_grad_enabled(create_graph):
         for node in reversed(order):
@@ -356,20 +359,34 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
             elif node._retain:
                 node.grad = grad_out if node.grad is None else node.grad + grad_out
             ctx = node._ctx
-            parent_grads = call_rule(node, grad_out)
-            for index, (parent, parent_grad) in enumerate(zip(ctx.parents, parent_grads)):
+            if ctx.saved is _RELEASED:
+                raise RuntimeError(_RELEASED_MESSAGE.format(op=ctx.name))
+            ctx.output = node
+            parent_grads = ctx.backward(grad_out)
+            ctx.output = None
+            parents = ctx.parents
+            if type(parent_grads) is not tuple:
+                parent_grads = (parent_grads,)
+            if len(parent_grads) != len(parents):
+                raise RuntimeError(f"{ctx.name}.backward returned {len(parent_grads)} gradients "
+                                   f"for {len(parents)} inputs; return one per input (None if "
+                                   f"unused)")
+            for index in range(len(parents)):
+                parent = parents[index]
+                parent_grad = parent_grads[index]
                 if parent_grad is None or not parent.requires_grad:
                     continue
-                if parent_grad.data.dtype != parent.data.dtype:
-                    parent_grad = parent_grad.to(parent.data.dtype)
-                if parent_grad.shape != parent.shape:
+                array, target = parent_grad.data, parent.data
+                if array.dtype is not target.dtype and array.dtype != target.dtype:
+                    parent_grad = parent_grad.to(target.dtype)
+                if array.shape != target.shape:
                     raise RuntimeError(
                         f"{ctx.name}.backward: the gradient for input {index} has shape "
-                        f"{parent_grad.shape} but that input has shape {parent.shape}; a rule "
-                        f"must reduce its gradient to its input's shape (sum_to_shape)")
+                        f"{array.shape} but that input has shape {target.shape}; a rule must "
+                        f"reduce its gradient to its input's shape (sum_to_shape)")
                 if anomaly:
                     _check_finite(parent_grad.data, ctx, "backward", getattr(ctx, "site", None),
-                                  f"gradient for input {index} of shape {parent.shape}")
+                                  f"gradient for input {index} of shape {target.shape}")
                 key = id(parent)
                 if parent._ctx is None:
                     if captured is not None:
@@ -378,10 +395,12 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
                             captured[key] = parent_grad if previous is None else previous + parent_grad
                     else:
                         parent.grad = parent_grad if parent.grad is None else parent.grad + parent_grad
+                elif key in grads:
+                    grads[key] = grads[key] + parent_grad
                 else:
-                    grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+                    grads[key] = parent_grad
             if not retain_graph:
-                ctx.release()
+                ctx.saved = _RELEASED
     if captured is not None:
         return [captured[id(t)] for t in capture]
     return None

@@ -8,6 +8,7 @@ from .tensor import Tensor, maximum, minimum, where, cat, stack
 __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "softmax", "log_softmax",
     "logsumexp", "relu", "sigmoid", "tanh", "maximum", "minimum", "where", "cat", "stack",
+    "squared_error", "softmax_cross_entropy",
 ]
 
 
@@ -121,3 +122,57 @@ def sigmoid(x):
 
 def tanh(x):
     return x.tanh()
+
+
+def squared_error(a, y, scale=1.0):
+    """scale · Σ (a − y)² as one fused node (the lecture's quadratic cost is scale = 1/(2n)).
+
+    `y` may be a Tensor or an array of a's shape (or broadcastable to it).
+    """
+    y = y if isinstance(y, Tensor) else a._operand(y)
+    if y.shape != a.shape:
+        from .tensor import broadcast_shape
+        shape = broadcast_shape(a.shape, y.shape, "squared_error")
+        if shape != a.shape:
+            raise ValueError(f"squared_error: targets of shape {y.shape} would broadcast the "
+                             f"activations of shape {a.shape} to {shape}; give targets of shape "
+                             f"{a.shape}")
+        y = y.expand(shape) if y.requires_grad else Tensor._make(np.broadcast_to(y.data, shape),
+                                                                  False, None)
+    return ops.SquaredError.apply(a, y, scale=float(scale))
+
+
+def softmax_cross_entropy(logits, targets, reduction="mean"):
+    """−Σ p · log softmax(logits) as one fused, stable node (PyTorch's CrossEntropyLoss).
+
+    Args:
+        logits: (n, k) scores.
+        targets: class indices (n,) of an integer dtype, or probabilities / one-hot (n, k)
+            (a Tensor that does not require grad, or an array).
+        reduction: "mean" (divide by n) or "sum".
+    """
+    if logits.ndim != 2:
+        raise ValueError(f"softmax_cross_entropy: expected logits of shape (n, classes), got "
+                         f"{logits.shape}")
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"softmax_cross_entropy: reduction must be 'mean' or 'sum' for the fused "
+                         f"op, got {reduction!r}")
+    target = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    n, k = logits.shape
+    if target.ndim == 1:
+        if target.dtype.kind not in "iu":
+            raise TypeError(f"softmax_cross_entropy: class-index targets must be integers, got "
+                            f"{target.dtype.name}; use .long() or pass one-hot targets of shape "
+                            f"({n}, {k})")
+        if target.shape[0] != n:
+            raise ValueError(f"softmax_cross_entropy: {n} rows of logits but {target.shape[0]} "
+                             f"targets")
+        if target.size and (target.min() < 0 or target.max() >= k):
+            raise ValueError(f"softmax_cross_entropy: class index {int(target.max()) if target.max() >= k else int(target.min())} "
+                             f"is out of range for {k} classes (valid: 0..{k - 1})")
+    elif target.shape != logits.shape:
+        raise ValueError(f"softmax_cross_entropy: targets of shape {target.shape} do not match "
+                         f"logits of shape {logits.shape}; give class indices ({n},) or "
+                         f"probabilities ({n}, {k})")
+    scale = 1.0 / n if reduction == "mean" else 1.0
+    return ops.SoftmaxCrossEntropy.apply(logits, targets=target, scale=scale)

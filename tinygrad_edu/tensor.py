@@ -1,5 +1,6 @@
 """The Tensor: a numpy array that remembers how it was made, so that backward() can differentiate it."""
 
+import math
 import numbers
 
 import numpy as np
@@ -70,6 +71,9 @@ def _tensors_to_lists(data):
     return data
 
 
+_CONSTANTS = {}
+
+
 def broadcast_shape(shape_a, shape_b, op="broadcast"):
     """The shape numpy broadcasting gives `shape_a` with `shape_b`, or a clear ValueError."""
     if len(shape_a) < len(shape_b):
@@ -94,6 +98,8 @@ def _normalize_dims(dim, ndim, op, shape):
     """dim (int, tuple or None) -> sorted tuple of non-negative axes, or a clear IndexError."""
     if dim is None:
         return tuple(range(ndim))
+    if type(dim) is int and 0 <= dim < ndim:
+        return (dim,)
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     result = []
     for d in dims:
@@ -189,6 +195,8 @@ class Tensor:
     @property
     def T(self):
         """The transpose: dimensions reversed."""
+        if self.data.ndim == 2:
+            return ops.Permute.apply(self, dims=(1, 0))
         return self.permute(*reversed(range(self.ndim)))
 
     def size(self, dim=None):
@@ -382,6 +390,19 @@ class Tensor:
         """`other` as a Tensor: Python numbers take this tensor's float dtype (as in PyTorch)."""
         if isinstance(other, Tensor):
             return other
+        if type(other) is float or type(other) is int:
+            # Constants such as the 1 in (1 − σ) recur in every backward pass: reuse them.
+            key = (other, self.data.dtype)
+            constant = _CONSTANTS.get(key)
+            if constant is None:
+                constant = self._number_operand(other)
+                if len(_CONSTANTS) < 4096:
+                    constant.data.flags.writeable = False
+                    _CONSTANTS[key] = constant
+            return constant
+        return self._number_operand(other)
+
+    def _number_operand(self, other):
         if isinstance(other, numbers.Number) and not isinstance(other, bool):
             if self.data.dtype.kind == "f" or isinstance(other, float):
                 dtype = self.data.dtype if self.data.dtype.kind == "f" else float32
@@ -395,7 +416,7 @@ class Tensor:
     def _broadcast_pair(self, other, op):
         """(a, b) ready for a binary op: an input that requires grad and must be broadcast gets an
         explicit Expand node, so its gradient is summed back (and the picture shows where)."""
-        b = self._operand(other)
+        b = other if type(other) is Tensor else self._operand(other)
         a = self
         if a.data.shape != b.data.shape:
             shape = broadcast_shape(a.data.shape, b.data.shape, op)
@@ -673,6 +694,8 @@ class Tensor:
     # -- shape ops -------------------------------------------------------------------------------
     def reshape(self, *shape):
         shape = _shape_args(shape)
+        if shape == self.data.shape:
+            return self
         new_shape = _resolve_shape(shape, self.data.size, self.shape)
         if new_shape == self.shape:
             return self
@@ -761,16 +784,23 @@ class Tensor:
 
 
 def _shape_args(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
+    if len(shape) == 1:
+        if type(shape[0]) is tuple:
+            shape = shape[0]
+            for s in shape:
+                if type(s) is not int:
+                    return tuple(int(s) for s in shape)
+            return shape  # the common case (shapes from .shape): no copy, no conversion
+        if isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
     return tuple(int(s) for s in shape)
 
 
 def _resolve_shape(shape, size, old_shape):
-    unknown = [i for i, s in enumerate(shape) if s == -1]
-    if len(unknown) > 1:
+    unknown = shape.count(-1)
+    if unknown > 1:
         raise ValueError(f"reshape: only one dimension can be -1, got {shape}")
-    known = int(np.prod([s for s in shape if s != -1]))
+    known = math.prod(s for s in shape if s != -1)
     if unknown:
         if known == 0 or size % known:
             raise ValueError(f"reshape: shape {old_shape} ({size} elements) cannot be reshaped to "
