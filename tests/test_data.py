@@ -330,6 +330,9 @@ def test_read_idx_bad_files(tmp_path, gz):
         "truncated data: the header promises shape \\(3, 4\\) \\(12 bytes": good[:-2],
         "2 unexpected bytes after the data": good + b"\x00\x00",
         "truncated header": good[:6],
+        # Sizes whose product overflows int64 must still read as "truncated", not wrap around.
+        "truncated data: the header promises shape \\(4294967295, 4294967295, 4294967295\\)":
+            b"\x00\x00\x08\x03" + b"\xff" * 12 + b"\x00" * 10,
         "only 0 bytes": b"",
     }
     for message, payload in cases.items():

@@ -1,9 +1,10 @@
 """Checkpoints without pickle: save and load named weights as a validated, atomically written .npz file.
 
 A checkpoint is an ordinary numpy `.npz` archive (a zip of `.npy` arrays, readable with
-`np.load(path, allow_pickle=False)`) holding one float array per parameter plus one
-`__metadata__` entry: UTF-8 JSON stored as a uint8 array, with the format version, the
-parameter names in order, their shapes and dtypes, and the caller's own metadata.
+`np.load(path, allow_pickle=False)`) holding one array per entry of the state dict (float
+weights; integer counters such as BatchNorm's num_batches_tracked) plus one `__metadata__`
+entry: UTF-8 JSON stored as a uint8 array, with the format version, the names in order,
+their shapes and dtypes, and the caller's own metadata.
 
 Why not pickle (what `torch.save` uses)? Unpickling a file can run any code its author
 chose, so opening a checkpoint from someone else would be as risky as running their
@@ -28,6 +29,9 @@ FORMAT = "tinygrad_edu.checkpoint"
 VERSION = 1
 METADATA_KEY = "__metadata__"
 _MAX_HEADER_SIZE = 10_000  # bytes; numpy's own default guard against hostile .npy headers
+# Floats are the weights; integers are allowed too because a model's state holds integer
+# buffers (BatchNorm's num_batches_tracked). Nothing else: no bool, complex, str or objects.
+_ALLOWED_KINDS = ("f", "i", "u")
 
 LoadResult = collections.namedtuple("LoadResult", ["missing_keys", "unexpected_keys"])
 LoadResult.__doc__ = "What `load_into(..., strict=False)` skipped: model keys not in the file, file keys not in the model."
@@ -63,11 +67,12 @@ def _state_arrays(obj):
             raise ValueError(
                 f"save: parameter name {name!r} is not allowed; use a non-empty str other than {METADATA_KEY!r}")
         array = _as_array(value, name)
-        if array.dtype.kind != "f":
+        if array.dtype.kind not in _ALLOWED_KINDS:
             raise TypeError(
-                f"save: {name!r} has dtype {array.dtype}; checkpoints hold floating-point weights only "
-                "(convert it with .astype(np.float32), or keep integer data elsewhere)")
-        if not np.isfinite(array).all():
+                f"save: {name!r} has dtype {array.dtype}; checkpoints hold float arrays (weights) and "
+                "integer arrays (counters such as BatchNorm's num_batches_tracked) only; convert it "
+                "with .astype(np.float32)")
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
             raise ValueError(
                 f"save: {name!r} contains NaN or inf ({int(np.isnan(array).sum())} NaN, "
                 f"{int(np.isinf(array).sum())} inf); training diverged (try a smaller learning rate). "
@@ -132,7 +137,7 @@ def save(obj, path, metadata=None):
 
     Args:
         obj: a Module (anything with `state_dict()`), or a dict name -> Tensor or numpy
-            array. Values must be finite floating-point arrays.
+            array. Values must be float arrays without NaN/inf, or integer arrays.
         path: the file to write (by convention ending in ".npz").
         metadata: optional JSON data stored beside the weights (e.g. {"epoch": 3}); read
             it back with `load_metadata`.
@@ -185,9 +190,9 @@ def _sniff(path):
         raise CheckpointError(
             f"load: {path} is a single .npy array, not a checkpoint; save a dict of named arrays "
             "with tinygrad_edu.save instead")
-    if not head.startswith(b"PK"):
+    if not head.startswith(b"PK\x03\x04"):
         raise CheckpointError(
-            f"load: {path} is not an .npz checkpoint (a zip archive starts with b'PK', this file with "
+            f"load: {path} is not an .npz checkpoint (a zip archive starts with b'PK\\x03\\x04', this file with "
             f"{head!r}); pass a file written by tinygrad_edu.save")
 
 
@@ -207,12 +212,12 @@ def _check_header(npz, key, path, shape=None, dtype=None):
         elif version == (2, 0):
             header = np.lib.format.read_array_header_2_0(member, max_header_size=_MAX_HEADER_SIZE)
         else:
-            raise CheckpointError(f"load: {path}: entry {key!r} uses .npy format version {version}, which float arrays never need")
+            raise CheckpointError(f"load: {path}: entry {key!r} uses .npy format version {version}, which numeric arrays never need")
     found_shape, _, found_dtype = header
     if found_dtype.hasobject:
         raise CheckpointError(
             f"load: {path}: entry {key!r} is an object array (pickled Python objects); refused, because "
-            "unpickling can run arbitrary code. A checkpoint holds float arrays only")
+            "unpickling can run arbitrary code. A checkpoint holds float and integer arrays only")
     if shape is not None and found_shape != shape:
         raise CheckpointError(
             f"load: {path}: {key!r} has shape {found_shape} but the metadata says {shape}; the file is "
@@ -259,9 +264,10 @@ def _read_metadata(npz, path):
             dtype = np.dtype(dtype)
         except (TypeError, ValueError):
             raise CheckpointError(f"load: {path}: bad dtype {dtype!r} for {name!r} in the metadata") from None
-        if dtype.kind != "f":
+        if dtype.kind not in _ALLOWED_KINDS:
             raise CheckpointError(
-                f"load: {path}: {name!r} has dtype {dtype}; a checkpoint holds floating-point weights only")
+                f"load: {path}: {name!r} has dtype {dtype}; a checkpoint holds float (and integer) "
+                "arrays only, so this file was not written by tinygrad_edu.save")
         parsed.append((name, tuple(shape), dtype))
     return meta, parsed
 
@@ -293,8 +299,7 @@ def _read_checkpoint(path, with_arrays=True):
                 array = npz[name]
                 if not array.dtype.isnative:
                     array = array.astype(array.dtype.newbyteorder("="))
-                finite = np.isfinite(array)
-                if not finite.all():
+                if array.dtype.kind == "f" and not np.isfinite(array).all():
                     raise CheckpointError(
                         f"load: {path}: {name!r} contains {int(np.isnan(array).sum())} NaN and "
                         f"{int(np.isinf(array).sum())} inf values; these weights are unusable "
@@ -317,7 +322,7 @@ def load(path):
 
     Never unpickles (`np.load(..., allow_pickle=False)`). The file must be an .npz with a
     valid `__metadata__` entry, exactly the arrays that metadata lists, with the listed
-    shapes and float dtypes, and finite values.
+    shapes and dtypes (float, or integer for counters), and no NaN/inf.
 
     Args:
         path: a file written by `save`.

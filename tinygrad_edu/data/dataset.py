@@ -104,7 +104,7 @@ class Subset(Dataset):
     """
 
     def __init__(self, dataset, indices):
-        indices = np.asarray(indices)
+        indices = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
         if indices.size == 0:
             indices = indices.astype(np.int64)
         if indices.ndim != 1 or not np.issubdtype(indices.dtype, np.integer):

@@ -3,6 +3,7 @@
 import functools
 import gzip
 import hashlib
+import math
 import os
 import zlib
 from pathlib import Path
@@ -82,7 +83,7 @@ def _decode_idx(buffer, name):
             f"{len(buffer)}; download the file again")
     shape = tuple(int(s) for s in np.frombuffer(buffer, dtype=">u4", count=ndim, offset=4))
     dtype = IDX_TYPES[type_code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: a hostile header cannot overflow
     actual = len(buffer) - header
     if actual < expected:
         raise IDXError(
