@@ -26,13 +26,13 @@ __all__ = [
     "is_anomaly_enabled", "AnomalyError", "registry", "manual_seed", "gradcheck", "gradgradcheck",
     "check_rules", "GradcheckError", "save", "load",
     "nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron", "serialization",
-    "functional", "explain",
+    "functional", "explain", "plots",
 ]
 
 # Submodules are imported on first use (PEP 562): `import tinygrad_edu` stays fast and a
 # lesson about tensors does not pay for graphviz, tqdm or the MNIST reader.
 _SUBMODULES = {"nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron",
-               "serialization", "functional", "explain", "ops"}
+               "serialization", "functional", "explain", "ops", "plots"}
 
 
 def __getattr__(name):

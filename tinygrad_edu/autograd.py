@@ -151,15 +151,36 @@ def _describe_site(site):
     return f'File "{filename}", line {lineno}: {line}'
 
 
-def _check_finite(array, op, phase, site, detail):
+def _check_finite(array, op, phase, site, detail, inputs=()):
     if array.dtype.kind in "fc" and not np.isfinite(array).all():
         kind = "NaN" if np.isnan(array).any() else "infinity"
-        raise AnomalyError(
-            f"{op.name}: {phase} pass produced {kind} ({detail}, shape {array.shape}).\n"
-            f"  the op was created at {_describe_site(site)}\n"
-            f"  rule: {op.rule_summary()}\n"
-            f"  fix: keep the op's inputs inside its domain (for example clamp before log or "
-            f"sqrt, add a small epsilon, or lower the learning rate)")
+        element = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        lines = [f"{op.name}: {phase} pass produced {kind} ({detail}, shape {array.shape}), "
+                 f"first at element {element}."]
+        inherited = False
+        # Show the inputs at that element: log(0), 0/0 or √0 in the backward pass is then
+        # visible at a glance, and an input that was already NaN points further back.
+        for index, t in enumerate(inputs):
+            name = f" {t.name!r}" if t.name else ""
+            text = f"  input {index}{name} of shape {t.shape}"
+            if t.data.shape == array.shape:
+                text += f" is {t.data[element].item()} there"
+            elif t.data.size == 1:
+                text += f" is {t.data.reshape(()).item()}"
+            if t.data.dtype.kind in "fc" and not np.isfinite(t.data).all():
+                inherited = True
+                text += " and already holds NaN or infinity"
+            lines.append(text)
+        lines.append(f"  the op was created at {_describe_site(site)}")
+        lines.append(f"  rule: {op.rule_summary()}")
+        if inherited:
+            lines.append("  fix: the bad value was made before this op (in the data, a "
+                         "parameter spoiled by an earlier update, or code run outside "
+                         "detect_anomaly); check those with np.isfinite")
+        else:
+            lines.append("  fix: keep the op's inputs inside its domain (for example clamp "
+                         "before log or sqrt, add a small epsilon, or lower the learning rate)")
+        raise AnomalyError("\n".join(lines))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,7 +240,7 @@ class Op:
                 ctx.saved = tuple(data if s is scalar else s for s in ctx.saved)
         if _state.anomaly:
             ctx.site = _user_frame()
-            _check_finite(data, ctx, "forward", ctx.site, "output")
+            _check_finite(data, ctx, "forward", ctx.site, "output", inputs)
         return out
 
     def save_for_backward(self, *arrays):
@@ -362,7 +383,16 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
             if ctx.saved is _RELEASED:
                 raise RuntimeError(_RELEASED_MESSAGE.format(op=ctx.name))
             ctx.output = node
-            parent_grads = ctx.backward(grad_out)
+            if anomaly:
+                # ops run inside the rule belong to this node's backward pass: its gradients are
+                # checked below and reported as this op's, not as a forward pass of (say) Div
+                _state.anomaly = False
+                try:
+                    parent_grads = ctx.backward(grad_out)
+                finally:
+                    _state.anomaly = True
+            else:
+                parent_grads = ctx.backward(grad_out)
             ctx.output = None
             parents = ctx.parents
             if type(parent_grads) is not tuple:
@@ -386,7 +416,7 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
                         f"reduce its gradient to its input's shape (sum_to_shape)")
                 if anomaly:
                     _check_finite(parent_grad.data, ctx, "backward", getattr(ctx, "site", None),
-                                  f"gradient for input {index} of shape {target.shape}")
+                                  f"the gradient it sends to input {index}", parents)
                 key = id(parent)
                 if parent._ctx is None:
                     if captured is not None:
@@ -490,7 +520,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     results = _run_backward(roots, root_grads, retain_graph, create_graph, capture=inputs)
     for index, (t, g) in enumerate(zip(inputs, results)):
         for root, root_grad in zip(roots, root_grads):
-            if root is t:
+            if root is t and root._ctx is None:  # a non-leaf root was captured by the walk
                 results[index] = root_grad if g is None else g + root_grad
                 g = results[index]
         if results[index] is None and not allow_unused:

@@ -1,0 +1,245 @@
+"""The gradient-flow plot: how fast each layer learns, measured by its gradient norm across training steps.
+
+In a deep sigmoid network the early layers learn much more slowly than the late ones: δˡ =
+((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ′(zˡ) picks up a factor σ′ ≤ ¼ per layer, so the gradient shrinks on its way
+back (the vanishing gradient problem, Nielsen ch. 5). Record it while training:
+
+    recorder = GradientFlowRecorder(model)          # one entry per layer with parameters
+    for x, y in loader:
+        loss = cost(model(x), y)
+        optimizer.zero_grad(); loss.backward()
+        recorder.record()                           # after backward, before the next zero_grad
+        optimizer.step()
+    print(recorder.summary())                       # mean ‖∂C/∂bˡ‖ per layer
+    recorder.plot("runs/gradient_flow.png")         # pip install tinygrad-edu[plot] (matplotlib)
+
+Nielsen measures the speed of learning of layer l by ‖δˡ‖ = ‖∂C/∂bˡ‖ (the bias gradient, whose
+size does not depend on the layer's fan-in); that is the default `quantity="bias"`.
+"""
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["GradientFlowRecorder", "gradient_flow", "layer_gradient_norms"]
+
+_QUANTITIES = ("bias", "weight", "all")
+_PLOT_HINT = ("plotting needs matplotlib, an optional extra: pip install tinygrad-edu[plot] "
+              "(or pip install matplotlib)")
+
+
+def _layer_label(name, module):
+    cls = type(module).__name__
+    for fan_in, fan_out in (("in_features", "out_features"), ("in_channels", "out_channels")):
+        if hasattr(module, fan_in) and hasattr(module, fan_out):
+            cls = f"{cls}({getattr(module, fan_in)}→{getattr(module, fan_out)})"
+            break
+    return f"{name}: {cls}" if name else cls
+
+
+def _layers_of(model):
+    """[(label, {parameter name: Parameter})] for every module that owns parameters itself."""
+    if not hasattr(model, "named_modules"):
+        raise TypeError(f"GradientFlowRecorder: expected an nn.Module, got "
+                        f"{type(model).__name__}")
+    layers = []
+    for name, module in model.named_modules():
+        own = dict(module.named_parameters(recurse=False))
+        if own:
+            layers.append((_layer_label(name, module), own))
+    if not layers:
+        raise ValueError(f"GradientFlowRecorder: {type(model).__name__} has no parameters, so "
+                         f"there is no gradient to follow")
+    return layers
+
+
+def layer_gradient_norms(model, quantity="bias"):
+    """{layer label: ‖gradient‖} of every layer with parameters, from the current `.grad`.
+
+    Args:
+        model: an nn.Module after loss.backward().
+        quantity: "bias" (‖∂C/∂bˡ‖, Nielsen's speed of learning; layers without a bias use
+            all their parameters), "weight" (‖∂C/∂wˡ‖), or "all" (every parameter of the layer).
+
+    Returns:
+        A dict label -> float, layers in the model's order ("0: Linear(784→30)", …).
+
+    Raises:
+        RuntimeError: a parameter has no gradient (call it after backward(), before zero_grad()).
+    """
+    if quantity not in _QUANTITIES:
+        raise ValueError(f"gradient norms: quantity must be one of {_QUANTITIES}, got "
+                         f"{quantity!r}")
+    norms = {}
+    for label, params in _layers_of(model):
+        chosen = {k: p for k, p in params.items() if quantity == "all" or k == quantity}
+        chosen = chosen or params
+        total = 0.0
+        for key, parameter in chosen.items():
+            if parameter.grad is None:
+                if not parameter.requires_grad:
+                    continue  # a frozen parameter does not learn
+                raise RuntimeError(f"gradient norms: {label}.{key} has no gradient; record after "
+                                   f"loss.backward() and before optimizer.zero_grad()")
+            g = parameter.grad.data.astype(np.float64)
+            total += float((g * g).sum())
+        norms[label] = float(np.sqrt(total))
+    return norms
+
+
+class GradientFlowRecorder:
+    """Records the gradient norm of every layer at every training step.
+
+    Args:
+        model: the nn.Module being trained.
+        quantity: "bias" (default, ‖∂C/∂bˡ‖ as in Nielsen ch. 5), "weight" or "all".
+
+    Attributes:
+        labels: the layers, e.g. ["0: Linear(784→30)", "2: Linear(30→30)", …].
+        history: one list of norms (one per layer) per recorded step.
+    """
+
+    def __init__(self, model, quantity="bias"):
+        if quantity not in _QUANTITIES:
+            raise ValueError(f"GradientFlowRecorder: quantity must be one of {_QUANTITIES}, got "
+                             f"{quantity!r}")
+        self.model = model
+        self.quantity = quantity
+        self.labels = [label for label, _ in _layers_of(model)]
+        self.history = []
+
+    def record(self):
+        """Store the current gradient norms (call after backward(), before zero_grad()).
+
+        Returns:
+            The dict label -> norm just recorded.
+        """
+        norms = layer_gradient_norms(self.model, self.quantity)
+        self.history.append([norms[label] for label in self.labels])
+        return norms
+
+    def __len__(self):
+        return len(self.history)
+
+    @property
+    def norms(self):
+        """The history as an array (steps, layers)."""
+        if not self.history:
+            return np.zeros((0, len(self.labels)))
+        return np.asarray(self.history, dtype=np.float64)
+
+    def mean_norms(self):
+        """{layer label: mean gradient norm over the recorded steps}."""
+        if not self.history:
+            raise RuntimeError("GradientFlowRecorder: nothing recorded yet; call record() after "
+                               "each loss.backward()")
+        return dict(zip(self.labels, self.norms.mean(axis=0).tolist()))
+
+    def summary(self):
+        """A text table: mean and last norm per layer, and each relative to the last layer."""
+        means = self.mean_norms()
+        last = self.norms[-1]
+        reference = list(means.values())[-1]
+        width = max(len(label) for label in self.labels)
+        what = {"bias": "‖∂C/∂b‖", "weight": "‖∂C/∂w‖", "all": "‖∂C/∂θ‖"}[self.quantity]
+        lines = [f"gradient flow over {len(self)} steps ({what} per layer, input side first)",
+                 f"{'layer'.ljust(width)}  {'mean':>10}  {'last':>10}  {'mean / last layer':>17}"]
+        for (label, mean), final in zip(means.items(), last):
+            ratio = mean / reference if reference > 0 else float("nan")
+            lines.append(f"{label.ljust(width)}  {mean:10.3e}  {final:10.3e}  {ratio:17.3g}")
+        return "\n".join(lines)
+
+    def plot(self, path=None, log=True, title=None):
+        """Plot each layer's gradient norm against the training step (matplotlib).
+
+        Args:
+            path: an image file to write (.png, .svg, .pdf); None returns the Figure only.
+            log: a logarithmic y axis (the norms differ by orders of magnitude).
+            title: the figure title.
+
+        Returns:
+            The path written, or the matplotlib Figure when path is None.
+
+        Raises:
+            ImportError: matplotlib is missing (pip install tinygrad-edu[plot]).
+        """
+        if not self.history:
+            raise RuntimeError("GradientFlowRecorder.plot: nothing recorded yet")
+        figure, axes = _figure()
+        norms = self.norms
+        steps = np.arange(1, len(norms) + 1)
+        for index, label in enumerate(self.labels):
+            axes.plot(steps, norms[:, index], label=label)
+        if log and (norms > 0).any():
+            axes.set_yscale("log")
+        axes.set_xlabel("training step (mini-batch)")
+        what = {"bias": "‖∂C/∂bˡ‖", "weight": "‖∂C/∂wˡ‖", "all": "‖∂C/∂θˡ‖"}[self.quantity]
+        axes.set_ylabel(what)
+        axes.set_title(title or "Gradient flow: the speed of learning of each layer")
+        axes.legend(fontsize="small")
+        return _save(figure, path)
+
+
+def _figure():
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError(_PLOT_HINT) from None
+    # A bare Figure with the Agg canvas: no pyplot, no global backend switch, no window.
+    figure = Figure(figsize=(7, 4.5))
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot(1, 1, 1)
+    return figure, axes
+
+
+def _save(figure, path):
+    if path is None:
+        return figure
+    import os
+    path = os.fspath(path)
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    return path
+
+
+def gradient_flow(history_or_model, path=None, quantity="bias"):
+    """Gradient norms per layer, from a recorder (mean over its steps) or a model (its current
+    `.grad`), optionally drawn to `path`.
+
+    Args:
+        history_or_model: a GradientFlowRecorder, or an nn.Module after loss.backward().
+        path: an image file to write: the recorder's norms over the steps, or for a model a
+            bar chart of its current norms. None draws nothing (and needs no matplotlib).
+        quantity: for a model, "bias", "weight" or "all" (see layer_gradient_norms).
+
+    Returns:
+        A dict layer label -> norm, input side first.
+
+    Example:
+        >>> loss.backward()
+        >>> gradient_flow(model)      # {'0: Linear(784→30)': 0.012, …, '8: Linear(30→10)': 0.31}
+    """
+    if isinstance(history_or_model, GradientFlowRecorder):
+        norms = history_or_model.mean_norms()
+        if path is not None:
+            history_or_model.plot(path)
+        return norms
+    if isinstance(history_or_model, Tensor):
+        raise TypeError("gradient_flow: pass the model (or a GradientFlowRecorder), not a tensor")
+    norms = layer_gradient_norms(history_or_model, quantity)
+    if path is not None:
+        figure, axes = _figure()
+        labels = list(norms)
+        axes.bar(range(len(labels)), list(norms.values()), color="#1976d2")
+        axes.set_xticks(range(len(labels)))
+        axes.set_xticklabels(labels, rotation=20, fontsize="small")
+        if any(v > 0 for v in norms.values()):
+            axes.set_yscale("log")
+        axes.set_ylabel({"bias": "‖∂C/∂bˡ‖", "weight": "‖∂C/∂wˡ‖", "all": "‖∂C/∂θˡ‖"}[quantity])
+        axes.set_title("Gradient norm per layer (input side on the left)")
+        _save(figure, path)
+    return norms

@@ -1,0 +1,637 @@
+"""Pictures of the computational graph: DOT text (no dependency), rendering with graphviz, the backward view, and an HTML page that steps through backpropagation.
+
+The picture is built from the very walk backward() makes (`autograd.topological_order`), so it
+shows exactly the nodes backprop visits. Tensors are boxes (name, shape, dtype, optionally the
+value, `.grad` or the adjoint δ = ∂C/∂tensor); ops are ellipses; edges follow the data: input
+tensor -> op -> output tensor. A tensor used twice (x * x) has two edges into the op; a
+broadcast input goes through an explicit Expand node.
+
+    import tinygrad_edu as tg
+    print(tg.viz.to_dot(loss))                            # DOT text, no graphviz needed
+    tg.viz.draw(loss, "runs/graph.svg", params=model)     # needs graphviz's `dot` binary
+    tg.viz.draw(loss, "runs/backward.svg", backward=True) # every edge carries its gradient
+    tg.viz.html(loss, "runs/stepper.html")                # Next/Previous through backprop
+
+Node ids are stable and shared by every view: `t<k>` for the k-th tensor of the graph
+(parents first) and `op<k>` for the op that produced `t<k>`; they are also the ids of the SVG
+elements, which the stepper page uses to highlight a node.
+"""
+
+import html as html_escape
+import json
+import os
+import re
+import shutil
+import subprocess
+
+from .autograd import topological_order
+from .explain import (_all_tensors, _input_names, parameter_names, summarize, tensor_labels,
+                      trace_backward)
+from .tensor import Tensor
+
+__all__ = ["to_dot", "draw", "html", "render", "GraphvizNotFound", "FORMATS"]
+
+FORMATS = ("svg", "png", "pdf")
+"""The formats draw() renders with graphviz ("dot" writes the DOT text itself)."""
+
+_INSTALL_HINT = ("install graphviz's `dot` program: `sudo apt-get install graphviz` (Debian/"
+                 "Ubuntu), `brew install graphviz` (macOS), `conda install graphviz`, or see "
+                 "https://graphviz.org/download/")
+
+# Shape ops that only rearrange a parameter (w.T in x @ w.T, an expanded bias) still belong to
+# the parameter's module when a module is collapsed into one box.
+_REARRANGING_OPS = {"Permute", "Reshape", "Expand", "Cast"}
+
+
+class GraphvizNotFound(RuntimeError):
+    """Rendering needs graphviz's `dot` binary, which is not installed (or not on PATH)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The graph as lists of nodes and edges
+# ---------------------------------------------------------------------------------------------
+
+class _Graph:
+    """The tensors and ops reachable from `root`, with ids, labels and (optionally) adjoints."""
+
+    def __init__(self, root, params=None, trace=None):
+        if not isinstance(root, Tensor):
+            raise TypeError(f"viz: expected a Tensor to draw, got {type(root).__name__}")
+        self.root = root
+        self.trace = trace
+        if trace is not None:
+            self.order = [step.node for step in reversed(trace.steps)]
+            self.tensors, self.labels, self.positions = trace.tensors, trace.labels, trace.positions
+        else:
+            self.order = topological_order(root)
+            self.tensors = _all_tensors([root], self.order)
+            self.positions = {id(t): k for k, t in enumerate(self.tensors)}
+            self.labels = tensor_labels(self.tensors, params)
+        self.sent = {}
+        if trace is not None:
+            for step in trace.steps:
+                for sent in step.sent:
+                    self.sent[(step.position, sent.index)] = sent
+
+    def tensor_id(self, t):
+        return f"t{self.positions[id(t)]}"
+
+    def op_id(self, node):
+        return f"op{self.positions[id(node)]}"
+
+
+def _quote(text):
+    """A DOT string literal: backslashes and quotes escaped, newlines as DOT's centered \\n."""
+    text = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text.replace("\r", "").replace("\n", "\\n") + '"'
+
+
+def _attributes(**attributes):
+    parts = [f"{key}={_quote(value)}" for key, value in attributes.items() if value is not None]
+    return "[" + ", ".join(parts) + "]"
+
+
+def _shape_text(t):
+    shape = tuple(t.shape)
+    return f"{shape} {t.dtype.name}"
+
+
+def _tensor_label(graph, t, values, gradients, backward, max_elements, precision):
+    lines = [graph.labels[id(t)], _shape_text(t)]
+    if values:
+        lines.append("value: " + summarize(t, max_elements, precision, one_line=False))
+    if gradients:
+        grad = t.grad
+        lines.append("grad: " + ("None" if grad is None else
+                                 summarize(grad, max_elements, precision, one_line=False)))
+    if backward:
+        adjoint = graph.trace.adjoint(t)
+        lines.append("δ: " + ("(no gradient)" if adjoint is None else
+                              summarize(adjoint, max_elements, precision, one_line=False)))
+    return "\n".join(lines)
+
+
+def _tensor_style(graph, t):
+    if t is graph.root:
+        return dict(shape="box", style="rounded,filled,bold", fillcolor="#ffe0b2", penwidth="2")
+    if t._ctx is not None:
+        return dict(shape="box", style="rounded", color="#546e7a")
+    if t.requires_grad:
+        return dict(shape="box", style="filled", fillcolor="#bbdefb")
+    return dict(shape="box", style="dashed", color="#9e9e9e", fontcolor="#616161")
+
+
+# ---------------------------------------------------------------------------------------------
+# Collapsing a module into one box
+# ---------------------------------------------------------------------------------------------
+
+def _module_parameters(module):
+    if hasattr(module, "parameters"):
+        return [p for p in module.parameters() if isinstance(p, Tensor)]
+    raise TypeError(f"collapse: {type(module).__name__} is not a module (it has no parameters()); "
+                    f"pass a model, a module or a list of modules")
+
+
+def _children(module):
+    if hasattr(module, "named_children"):
+        return [(str(name), child) for name, child in module.named_children()]
+    if hasattr(module, "__iter__"):
+        return [(str(i), child) for i, child in enumerate(module)]
+    return []
+
+
+def _module_description(module):
+    cls = type(module).__name__
+    for fan_in, fan_out in (("in_features", "out_features"), ("in_channels", "out_channels")):
+        if hasattr(module, fan_in) and hasattr(module, fan_out):
+            return f"{cls}({getattr(module, fan_in)}→{getattr(module, fan_out)})"
+    return cls
+
+
+def _collapse_targets(collapse, names):
+    """[(label, parameter ids)] for the modules to collapse, each labelled "0: Linear(784→30)"."""
+    if isinstance(collapse, (list, tuple)):
+        targets = [(None, m) for m in collapse]
+    else:
+        children = [(n, c) for n, c in _children(collapse) if _module_parameters(c)]
+        targets = children or [(None, collapse)]
+    groups = []
+    for index, (name, module) in enumerate(targets):
+        params = _module_parameters(module)
+        if not params:
+            continue  # a parameter-free module (an activation) stays drawn as its op
+        if name is None:
+            full = names.get(id(params[0])) or params[0].name
+            name = full.rsplit(".", 1)[0] if full and "." in full else None
+        description = _module_description(module)
+        groups.append((f"{name}: {description}" if name else description,
+                       {id(p) for p in params}))
+    return groups
+
+
+def _members(graph, groups):
+    """{id(tensor): group index}: a module's parameters, ops that only rearrange them (w.T, an
+    expanded bias), and every op that consumes one of those (its matmul, its bias add)."""
+    members, derived = {}, {}
+    for index, (_, ids) in enumerate(groups):
+        for t in graph.tensors:
+            if id(t) in ids and id(t) not in derived:
+                derived[id(t)] = members[id(t)] = index
+    for node in graph.order:
+        parents = node._ctx.parents
+        owners = [derived[id(p)] for p in parents if id(p) in derived]
+        if not owners:
+            continue
+        members[id(node)] = owners[0]
+        if node._ctx.name in _REARRANGING_OPS and len(parents) == 1:
+            derived[id(node)] = owners[0]
+    return members
+
+
+# ---------------------------------------------------------------------------------------------
+# DOT text
+# ---------------------------------------------------------------------------------------------
+
+def _dot_text(graph, values=False, gradients=False, backward=False, collapse=None,
+              collapse_style="box", rankdir="TB", max_elements=8, precision=4, title=None,
+              names=None):
+    if rankdir not in ("TB", "LR", "BT", "RL"):
+        raise ValueError(f"to_dot: rankdir must be 'TB' (top to bottom), 'LR' (left to right), "
+                         f"'BT' or 'RL', got {rankdir!r}")
+    if collapse_style not in ("box", "cluster"):
+        raise ValueError(f"to_dot: collapse_style must be 'box' or 'cluster', got "
+                         f"{collapse_style!r}")
+    groups = _collapse_targets(collapse, names or {}) if collapse is not None else []
+    members = _members(graph, groups) if groups else {}
+    boxed = collapse_style == "box"
+
+    def representative(dot_id, t):
+        index = members.get(id(t))
+        return f"m{index}" if boxed and index is not None else dot_id
+
+    lines = ["digraph tinygrad_edu {",
+             "  graph " + _attributes(rankdir=rankdir, fontname="Helvetica", label=title,
+                                      labelloc="t") + ";",
+             '  node [fontname="Helvetica", fontsize="10"];',
+             '  edge [fontname="Helvetica", fontsize="9"];']
+    clusters = {i: [] for i in range(len(groups))}
+
+    def emit(t, statement):
+        index = members.get(id(t))
+        if index is not None and not boxed:
+            clusters[index].append("    " + statement)
+        elif index is None:
+            lines.append("  " + statement)
+
+    for t in graph.tensors:
+        dot_id = graph.tensor_id(t)
+        label = _tensor_label(graph, t, values, gradients, backward, max_elements, precision)
+        emit(t, f"{dot_id} {_attributes(id=dot_id, label=label, **_tensor_style(graph, t))};")
+        if t._ctx is not None:
+            op = graph.op_id(t)
+            attributes = _attributes(id=op, label=t._ctx.name, shape="ellipse", style="filled",
+                                     fillcolor="#fff59d", tooltip=t._ctx.rule_summary())
+            emit(t, f"{op} {attributes};")
+
+    edges, seen = [], set()
+    for node in graph.order:
+        op = graph.op_id(node)
+        names_in = _input_names(type(node._ctx), len(node._ctx.parents))
+        for index, parent in enumerate(node._ctx.parents):
+            tail = representative(graph.tensor_id(parent), parent)
+            head = representative(op, node)
+            if tail == head:
+                continue
+            attributes = {"id": f"e{graph.positions[id(node)]}_{index}"}
+            if len(node._ctx.parents) > 1:
+                attributes["label"] = names_in[index]
+            if backward:
+                sent = graph.sent.get((graph.positions[id(node)], index))
+                attributes["dir"] = "back"  # arrows point the way gradients flow
+                if sent is not None and sent.gradient is not None:
+                    text = f"∂C/∂{graph.labels[id(parent)]}: " + summarize(
+                        sent.gradient, max_elements, precision, one_line=False)
+                    attributes.update(label=text, color="#c62828", fontcolor="#c62828")
+                else:
+                    attributes.update(style="dashed", color="#9e9e9e")
+            if tail.startswith("m") or head.startswith("m"):
+                if (tail, head) in seen:
+                    continue  # a collapsed module takes an input once, however many ops use it
+                seen.add((tail, head))
+            edges.append(f"  {tail} -> {head} {_attributes(**attributes)};")
+        tail = representative(op, node)
+        head = representative(graph.tensor_id(node), node)
+        if tail != head:
+            attributes = {"id": f"o{graph.positions[id(node)]}"}
+            if backward:
+                attributes["dir"] = "back"
+            edges.append(f"  {tail} -> {head} {_attributes(**attributes)};")
+
+    for index, (label, _) in enumerate(groups):
+        outputs = [t for t in graph.tensors if members.get(id(t)) == index and t._ctx is not None
+                   and _is_group_output(graph, t, members, index)]
+        if boxed:
+            shapes = ", ".join(str(tuple(t.shape)) for t in outputs)
+            text = label + (f"\nout {shapes}" if shapes else "")
+            if backward and outputs:
+                text += "\nδ(out): " + "; ".join(
+                    summarize(graph.trace.adjoint(t), max_elements, precision)
+                    for t in outputs if graph.trace.adjoint(t) is not None)
+            attributes = _attributes(id=f"m{index}", label=text, shape="box3d", style="filled",
+                                     fillcolor="#c8e6c9")
+            lines.append(f"  m{index} {attributes};")
+        else:
+            lines.append(f"  subgraph cluster_{index} {{")
+            attributes = _attributes(label=label, style="rounded,filled", fillcolor="#f1f8e9",
+                                     color="#558b2f")
+            lines.append(f"    graph {attributes};")
+            lines.extend(clusters[index])
+            lines.append("  }")
+    lines.extend(edges)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _is_group_output(graph, t, members, index):
+    if t is graph.root:
+        return True
+    for node in graph.order:
+        if members.get(id(node)) != index and any(p is t for p in node._ctx.parents):
+            return True
+    return False
+
+
+def to_dot(tensor, values=False, gradients=False, backward=False, params=None, collapse=None,
+           collapse_style="box", rankdir="TB", max_elements=8, precision=4, title=None,
+           gradient=None):
+    """The graph that produced `tensor`, as DOT text for graphviz (no dependency needed).
+
+    Args:
+        tensor: the root (usually the cost).
+        values: show each tensor's value (a scalar or small tensor in full, a large one as
+            mean/std/min/max).
+        gradients: show each tensor's `.grad` as left by backward().
+        backward: the backward view: every tensor shows its adjoint δ = ∂C/∂tensor and every
+            edge the gradient that flows back along it (arrows point the way gradients go).
+            Computed by replaying the rules on the retained graph; `.grad` is not touched.
+        params: a module (its named_parameters) or a dict name -> tensor, to label parameters
+            (modules label their parameters' `.name` anyway when called).
+        collapse: a model (each child module with parameters becomes one box), a module, or a
+            list of modules, e.g. `collapse=model` draws "0: Linear(784→30)" as one box.
+        collapse_style: "box" (one node per module) or "cluster" (a labelled frame around the
+            module's nodes).
+        rankdir: "TB" (top to bottom) or "LR" (left to right).
+        max_elements: the largest tensor whose values are shown element by element.
+        precision: significant digits of the numbers.
+        title: a caption for the picture.
+        gradient: ∂C/∂tensor for a non-scalar root in the backward view.
+
+    Returns:
+        The DOT text (a str). Node ids are `t<k>` (tensors) and `op<k>` (ops).
+
+    Raises:
+        RuntimeError: backward=True on a graph already released by backward() (draw first,
+            or call backward(retain_graph=True)).
+
+    Example:
+        >>> x = tg.tensor([1.0, 2.0], requires_grad=True, name="x")
+        >>> print(tg.viz.to_dot(x * x))       # x -> Mul (two edges, a and b) -> t1
+    """
+    names = parameter_names(params)
+    trace = trace_backward(tensor, gradient=gradient, params=params) if backward else None
+    graph = _Graph(tensor, params=params, trace=trace)
+    return _dot_text(graph, values=values, gradients=gradients, backward=backward,
+                     collapse=collapse, collapse_style=collapse_style, rankdir=rankdir,
+                     max_elements=max_elements, precision=precision, title=title, names=names)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering with graphviz's dot
+# ---------------------------------------------------------------------------------------------
+
+def _dot_binary():
+    return shutil.which("dot")
+
+
+def _run_dot(dot_text, format, output=None):
+    """Run `dot -T<format>`; returns the bytes (or writes `output`). Raises GraphvizNotFound."""
+    binary = _dot_binary()
+    if binary is None:
+        raise GraphvizNotFound(f"graphviz's `dot` was not found on PATH; {_INSTALL_HINT}")
+    command = [binary, f"-T{format}"] + (["-o", output] if output else [])
+    try:
+        result = subprocess.run(command, input=dot_text.encode("utf-8"), capture_output=True,
+                                timeout=300)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError("render: graphviz's dot ran for more than 300 s; draw a smaller "
+                           "graph (collapse=model, or a smaller batch)") from None
+    if result.returncode != 0:
+        raise RuntimeError(f"render: dot -T{format} failed (exit code {result.returncode}): "
+                           f"{result.stderr.decode('utf-8', 'replace').strip()}")
+    return result.stdout
+
+
+def render(dot_text, path, format=None):
+    """Render DOT text to `path` with graphviz's `dot` ("svg", "png" or "pdf").
+
+    Args:
+        dot_text: the DOT source (from to_dot).
+        path: the output file; its extension gives the format when `format` is None.
+        format: "svg", "png", "pdf", or "dot" to write the text itself.
+
+    Returns:
+        The path written.
+
+    Raises:
+        GraphvizNotFound: `dot` is not installed. The DOT text is then written next to `path`
+            (same name, extension .dot) and the message says where and how to install graphviz.
+        ValueError: an unknown format.
+    """
+    path = os.fspath(path)
+    stem, extension = os.path.splitext(path)
+    if format is None:
+        format = extension[1:].lower() if extension else "svg"
+    format = format.lower()
+    if format not in FORMATS + ("dot",):
+        raise ValueError(f"draw: format must be one of {', '.join(FORMATS)} or 'dot', got "
+                         f"{format!r}")
+    if not extension:
+        path = f"{path}.{format}"
+        stem = path[:-len(format) - 1]
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    if format == "dot":
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(dot_text)
+        return path
+    if _dot_binary() is None:
+        fallback = stem + ".dot"
+        with open(fallback, "w", encoding="utf-8") as file:
+            file.write(dot_text)
+        raise GraphvizNotFound(
+            f"draw: cannot render {path!r}: graphviz's `dot` was not found on PATH; "
+            f"{_INSTALL_HINT}. The DOT text was written to {fallback!r} (render it later with "
+            f"`dot -T{format} {fallback} -o {path}`, or paste it into any graphviz viewer).")
+    _run_dot(dot_text, format, output=path)
+    return path
+
+
+def draw(tensor, path, format=None, **options):
+    """Draw the graph of `tensor` into `path` (SVG, PNG or PDF) with graphviz's `dot`.
+
+    Args:
+        tensor: the root (usually the cost).
+        path: the output file, e.g. "runs/graph.svg"; without an extension, `format` is added.
+        format: "svg", "png", "pdf" (default: from the extension, else "svg") or "dot".
+        **options: those of `to_dot` (values, gradients, backward, params, collapse, rankdir…).
+
+    Returns:
+        The path written.
+
+    Raises:
+        GraphvizNotFound: `dot` is not installed; the DOT text is written next to `path` and
+            the message says where and how to install graphviz (`sudo apt-get install graphviz`).
+
+    Example:
+        >>> tg.viz.draw(loss, "runs/lecture_net.svg", collapse=model, rankdir="LR")
+    """
+    return render(to_dot(tensor, **options), path, format)
+
+
+# ---------------------------------------------------------------------------------------------
+# The backprop stepper: one self-contained HTML page
+# ---------------------------------------------------------------------------------------------
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>__TITLE__</title>
+<style>
+body { font-family: Helvetica, Arial, sans-serif; margin: 0; display: flex; height: 100vh; }
+#graph { flex: 3; overflow: auto; border-right: 1px solid #ccc; padding: 8px; }
+#graph svg { max-width: 100%; height: auto; }
+#panel { flex: 2; overflow: auto; padding: 12px 16px; font-size: 14px; }
+#panel h1 { font-size: 18px; margin: 0 0 8px 0; }
+#controls button { font-size: 15px; padding: 4px 14px; margin-right: 6px; }
+.field { margin: 8px 0; }
+.key { color: #555; font-weight: bold; }
+pre { background: #f5f5f5; padding: 8px; white-space: pre-wrap; margin: 4px 0; }
+#sent li { margin-bottom: 6px; }
+.number { font-family: monospace; }
+g.node.done polygon, g.node.done ellipse, g.node.done path { fill: #e0e0e0; }
+g.node.current ellipse, g.node.current polygon { fill: #ff7043 !important; stroke: #bf360c; stroke-width: 3px; }
+g.node.upstream polygon, g.node.upstream path { fill: #ffcc80 !important; stroke: #e65100; stroke-width: 2px; }
+g.node.receiving polygon, g.node.receiving path { fill: #a5d6a7 !important; stroke: #1b5e20; stroke-width: 2px; }
+g.edge.sending path { stroke: #c62828; stroke-width: 3px; }
+g.edge.sending polygon { fill: #c62828; stroke: #c62828; }
+</style>
+</head>
+<body>
+<div id="graph">__SVG__</div>
+<div id="panel">
+<h1>__TITLE__</h1>
+<p>Backpropagation visits the nodes in reverse topological order. At each step the node
+(orange) receives its upstream gradient δ = ∂C/∂out, applies its local derivative rule, and
+sends one gradient to each input (green, along the red edges). Keys: ← and →.</p>
+<div id="controls"><button id="prev" type="button">◀ Previous</button><button id="next" type="button">Next ▶</button>
+<span id="step-counter"></span></div>
+<div class="field"><span class="key">node:</span> <span id="node-id"></span> (<span id="op-name"></span>) → output <span id="output-label"></span></div>
+<div class="field"><span class="key">upstream gradient</span> δ(<span id="upstream-label"></span>) = ∂C/∂<span id="upstream-label-again"></span>, shape <span id="upstream-shape"></span>:
+<pre id="upstream" class="number"></pre></div>
+<div class="field"><span class="key">local derivative rule</span> (from ops.py):<pre id="rule"></pre></div>
+<div class="field"><span class="key">gradients sent to the inputs:</span><ul id="sent"></ul></div>
+</div>
+<script type="application/json" id="steps-data">__STEPS__</script>
+<script>
+(function () {
+  "use strict";
+  var steps = JSON.parse(document.getElementById("steps-data").textContent);
+  var current = 0;
+  function element(id) { return document.getElementById(id); }
+  function mark(id, cls) { var e = id && element(id); if (e) { e.classList.add(cls); } }
+  function clear() {
+    var marked = document.querySelectorAll("#graph .current, #graph .done, #graph .upstream, #graph .receiving, #graph .sending");
+    for (var i = 0; i < marked.length; i++) {
+      marked[i].classList.remove("current", "done", "upstream", "receiving", "sending");
+    }
+  }
+  function show(index) {
+    current = Math.max(0, Math.min(steps.length - 1, index));
+    var step = steps[current];
+    clear();
+    for (var j = 0; j < current; j++) { mark(steps[j].op_node, "done"); }
+    mark(step.op_node, "current");
+    mark(step.tensor_node, "upstream");
+    var list = element("sent");
+    list.innerHTML = "";
+    step.sent.forEach(function (s) {
+      mark(s.edge, "sending");
+      mark(s.parent_node, "receiving");
+      var item = document.createElement("li");
+      item.setAttribute("data-parent", s.parent_node);
+      var equation = document.createElement("div");
+      equation.className = "equation";
+      equation.textContent = s.equation;
+      var detail = document.createElement("div");
+      detail.className = "gradient";
+      detail.textContent = "to " + s.parent_label + ", shape " + s.shape + ":";
+      var numbers = document.createElement("pre");
+      numbers.className = "number";
+      numbers.textContent = s.value;
+      item.appendChild(equation); item.appendChild(detail); item.appendChild(numbers);
+      list.appendChild(item);
+    });
+    element("step-counter").textContent = "step " + (current + 1) + " of " + steps.length;
+    element("node-id").textContent = step.op_node;
+    element("op-name").textContent = step.op;
+    element("output-label").textContent = step.output_label;
+    element("upstream-label").textContent = step.output_label;
+    element("upstream-label-again").textContent = step.output_label;
+    element("upstream-shape").textContent = step.upstream_shape;
+    element("upstream").textContent = step.upstream;
+    element("rule").textContent = step.rule;
+    element("prev").disabled = current === 0;
+    element("next").disabled = current === steps.length - 1;
+    document.body.setAttribute("data-step", String(current + 1));
+  }
+  element("prev").addEventListener("click", function () { show(current - 1); });
+  element("next").addEventListener("click", function () { show(current + 1); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "ArrowRight") { show(current + 1); }
+    if (event.key === "ArrowLeft") { show(current - 1); }
+  });
+  show(0);
+})();
+</script>
+</body>
+</html>
+"""
+
+
+def _svg_body(svg_bytes):
+    """The <svg> element of dot's output, without the XML prolog, DOCTYPE and comments."""
+    text = svg_bytes.decode("utf-8")
+    return text[text.index("<svg"):]
+
+
+def stepper_steps(trace, max_elements=8, precision=4):
+    """The steps of the HTML stepper as plain dicts (what each step of the page shows)."""
+    steps = []
+    for step in trace.steps:
+        position = step.position
+        sent = []
+        for s in step.sent:
+            if s.gradient is None:
+                continue
+            sent.append({
+                "parent_node": f"t{trace.positions[id(s.parent)]}",
+                "parent_label": trace.labels[id(s.parent)],
+                "edge": f"e{position}_{s.index}",
+                "equation": s.equation,
+                "shape": str(tuple(s.gradient.shape)),
+                "value": summarize(s.gradient, max_elements, precision, one_line=False),
+            })
+        steps.append({
+            "number": step.number,
+            "op_node": f"op{position}",
+            "tensor_node": f"t{position}",
+            "op": step.op,
+            "output_label": trace.labels[id(step.node)],
+            "upstream": summarize(step.upstream, max_elements, precision, one_line=False),
+            "upstream_shape": str(tuple(step.upstream.shape)),
+            "rule": step.rule_text,
+            "sent": sent,
+        })
+    return steps
+
+
+def html(tensor, path, title=None, params=None, gradient=None, values=True, rankdir="TB",
+         max_elements=8, precision=4):
+    """Write a self-contained HTML page that steps through backpropagation from `tensor`.
+
+    The page holds the graph as inline SVG (rendered by graphviz's `dot`) and a little plain
+    JavaScript, nothing from the network. Next/Previous (or the arrow keys) walk the nodes in
+    the order backward() visits them; each step highlights the node being processed and shows
+    its upstream gradient, its local derivative rule (the op's docstring in ops.py) and the
+    gradient it sends to each input (shape, and the numbers for small tensors).
+
+    Args:
+        tensor: the root (usually the scalar cost); its graph must not be released yet.
+        path: the .html file to write.
+        title: the page title (default "Backpropagation step by step").
+        params: a module or a dict name -> tensor to label parameters.
+        gradient: ∂C/∂tensor when tensor is not a scalar.
+        values: show each tensor's value in the picture.
+        rankdir: "TB" or "LR".
+        max_elements, precision: how numbers are shown (see `summarize`).
+
+    Returns:
+        The path written.
+
+    Raises:
+        GraphvizNotFound: `dot` is missing (the SVG cannot be made; see to_dot for the text).
+        ValueError: `tensor` is a leaf, so there is nothing to step through.
+    """
+    trace = trace_backward(tensor, gradient=gradient, params=params)
+    if not trace.steps:
+        raise ValueError("html: the tensor is a leaf (no op produced it), so backpropagation has "
+                         "no step to show; pass the result of a computation")
+    graph = _Graph(tensor, trace=trace)
+    dot_text = _dot_text(graph, values=values, rankdir=rankdir, max_elements=max_elements,
+                         precision=precision)
+    svg = _svg_body(_run_dot(dot_text, "svg"))
+    steps = stepper_steps(trace, max_elements, precision)
+    # "</script>" inside a string would end the JSON block early; \u003c keeps it inert.
+    data = json.dumps(steps, ensure_ascii=False).replace("<", "\\u003c")
+    title = html_escape.escape(title or "Backpropagation step by step")
+    parts = {"TITLE": title, "SVG": svg, "STEPS": data}
+    page = re.sub(r"__(TITLE|SVG|STEPS)__", lambda match: parts[match.group(1)], _PAGE)
+    path = os.fspath(path)
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(page)
+    return path
