@@ -1,0 +1,196 @@
+"""Weight initializers (PyTorch's and the lecture's), filling tensors in place from the package's random generator.
+
+Every function draws from `tinygrad_edu.rng.default_generator()`, so after `tg.manual_seed(s)`
+a model is initialized identically every time. Samples are drawn in float64 and cast to the
+tensor's dtype, so a float32 and a float64 model seeded alike hold the same numbers (up to
+rounding), and `normal_` after `manual_seed(s)` gives exactly what `tg.randn` gives.
+
+The fan-in n_in of a weight is the number of inputs each output sums over: `in_features` for a
+Linear weight (out, in), `in_channels · kh · kw` for a Conv2d weight (out, in, kh, kw).
+"""
+
+import math
+
+import numpy as np
+
+from .. import rng
+from ..tensor import Tensor
+
+__all__ = [
+    "calculate_gain", "uniform_", "normal_", "zeros_", "ones_", "constant_", "xavier_uniform_",
+    "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "lecture_normal_",
+    "lecture_scaled_normal_", "init_lecture", "fan_in_and_fan_out",
+]
+
+
+def _check_tensor(tensor, caller):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"init.{caller}: expected a Tensor (or nn.Parameter), got "
+                        f"{type(tensor).__name__}")
+    if tensor.data.dtype.kind != "f":
+        raise TypeError(f"init.{caller}: only floating-point tensors can be initialized, this one "
+                        f"has dtype {tensor.dtype.name}")
+
+
+def _fill(tensor, values):
+    """Write `values` into the tensor's own array (in place: optimizers keep their reference)."""
+    if not tensor.data.flags.writeable:
+        tensor.data = tensor.data.copy()
+    tensor.data[...] = values
+    return tensor
+
+
+def fan_in_and_fan_out(tensor):
+    """(fan_in, fan_out) of a weight: (in, out) for (out, in); × kh·kw for (out, in, kh, kw).
+
+    Raises:
+        ValueError: for tensors with fewer than 2 dimensions (a bias has no fan-in of its own).
+    """
+    if tensor.ndim < 2:
+        raise ValueError(f"init: fan-in and fan-out are defined for weights of at least 2 "
+                         f"dimensions, got shape {tensor.shape}; for a bias use uniform_ or "
+                         f"normal_ with the weight's fan-in")
+    receptive_field = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The recommended gain for an activation, as in PyTorch: keeps activations' variance stable.
+
+    linear/conv/sigmoid: 1,  tanh: 5/3,  relu: √2,  leaky_relu(a): √(2 / (1 + a²)),  selu: 3/4.
+    """
+    simple = {"linear": 1.0, "identity": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0,
+              "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0), "selu": 3.0 / 4}
+    if nonlinearity in simple:
+        return simple[nonlinearity]
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        if isinstance(slope, bool) or not isinstance(slope, (int, float)):
+            raise ValueError(f"calculate_gain: negative_slope {slope!r} is not a number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; use one of "
+                     f"{sorted(simple) + ['leaky_relu']}")
+
+
+def uniform_(tensor, a=0.0, b=1.0):
+    """Fill with samples of U(a, b); returns the tensor."""
+    _check_tensor(tensor, "uniform_")
+    if not a <= b:
+        raise ValueError(f"init.uniform_: the lower bound a={a} is larger than b={b}")
+    return _fill(tensor, rng.default_generator().uniform(a, b, tensor.shape))
+
+
+def normal_(tensor, mean=0.0, std=1.0):
+    """Fill with samples of N(mean, std²); returns the tensor."""
+    _check_tensor(tensor, "normal_")
+    if std < 0:
+        raise ValueError(f"init.normal_: std must be non-negative, got {std}")
+    return _fill(tensor, rng.default_generator().standard_normal(tensor.shape) * std + mean)
+
+
+def constant_(tensor, val):
+    """Fill with the value `val`; returns the tensor."""
+    _check_tensor(tensor, "constant_")
+    return _fill(tensor, val)
+
+
+def zeros_(tensor):
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor):
+    return constant_(tensor, 1.0)
+
+
+def xavier_uniform_(tensor, gain=1.0):
+    """Glorot/Xavier: U(−b, b) with b = gain · √(6 / (fan_in + fan_out))."""
+    _check_tensor(tensor, "xavier_uniform_")
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return _fill(tensor, rng.default_generator().uniform(-bound, bound, tensor.shape))
+
+
+def xavier_normal_(tensor, gain=1.0):
+    """Glorot/Xavier: N(0, σ²) with σ = gain · √(2 / (fan_in + fan_out))."""
+    _check_tensor(tensor, "xavier_normal_")
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return _fill(tensor, rng.default_generator().standard_normal(tensor.shape) * std)
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity, caller):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"init.{caller}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He/Kaiming: U(−b, b) with b = gain · √(3 / fan), gain = calculate_gain(nonlinearity, a).
+
+    With a = √5 (PyTorch's Linear and Conv2d default) gain = √(1/3), so b = 1/√fan_in.
+    """
+    _check_tensor(tensor, "kaiming_uniform_")
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
+    return _fill(tensor, rng.default_generator().uniform(-bound, bound, tensor.shape))
+
+
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He/Kaiming: N(0, σ²) with σ = gain / √fan, gain = calculate_gain(nonlinearity, a)."""
+    _check_tensor(tensor, "kaiming_normal_")
+    std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_")
+    return _fill(tensor, rng.default_generator().standard_normal(tensor.shape) * std)
+
+
+def lecture_normal_(tensor):
+    """The lecture's "large weight initialization": N(0, 1) for every weight and bias.
+
+    With n_in inputs of size ~1, z = Σ wᵢxᵢ + b then has a standard deviation of about √n_in
+    (≈ 28 for MNIST's 784 pixels), so sigmoid neurons start saturated and learn slowly.
+    """
+    return normal_(tensor, 0.0, 1.0)
+
+
+def lecture_scaled_normal_(tensor):
+    """The lecture's improved initialization (Nielsen): N(0, 1/n_in), i.e. σ = 1/√n_in.
+
+    z = Σ wᵢxᵢ + b then has a standard deviation of about 1, so sigmoid neurons start in
+    their sensitive range. n_in is the fan-in (see the module docstring).
+    """
+    fan_in, _ = fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, 1.0 / math.sqrt(fan_in))
+
+
+def init_lecture(model, scaled=True):
+    """Initialize a model as in the lecture's network: weights N(0, 1/n_in) and biases N(0, 1).
+
+    Applies to every Linear (and, by the same rule with n_in = in_channels·kh·kw, every Conv2d)
+    layer of `model`, in the order of `model.modules()`.
+
+    Args:
+        model: a Module.
+        scaled: True for the improved N(0, 1/n_in) weights, False for the "large" N(0, 1).
+
+    Returns:
+        The model.
+
+    Example:
+        >>> tg.manual_seed(0)
+        >>> net = nn.init.init_lecture(nn.Sequential(nn.Linear(784, 30), nn.Sigmoid(),
+        ...                                          nn.Linear(30, 10), nn.Sigmoid()))
+    """
+    from .layers import Conv2d, Linear
+    from .module import Module
+
+    if not isinstance(model, Module):
+        raise TypeError(f"init_lecture: expected an nn.Module, got {type(model).__name__}")
+    for module in model.modules():
+        if isinstance(module, (Linear, Conv2d)):
+            if scaled:
+                lecture_scaled_normal_(module.weight)
+            else:
+                lecture_normal_(module.weight)
+            if module.bias is not None:
+                lecture_normal_(module.bias)
+    return model
