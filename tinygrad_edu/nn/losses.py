@@ -20,6 +20,7 @@ import numpy as np
 
 from ..tensor import Tensor, maximum, where
 from ..tensor import tensor as make_tensor
+from .. import functional
 from .module import Module
 
 __all__ = [
@@ -205,8 +206,8 @@ def quadratic_cost(a, y):
         tensor(0.04)
     """
     target = _lecture_targets(a, y, "quadratic_cost (QuadraticCost)")
-    difference = a - target
-    return (difference * difference).sum() * (0.5 / a.shape[0])
+    # One fused SquaredError node (ops.py), equal to ((a − y)²).sum() · 1/(2n) (tested there).
+    return functional.squared_error(a, target, 0.5 / a.shape[0])
 
 
 def cross_entropy_cost(a, y):
@@ -478,10 +479,19 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     _check_reduction(reduction, name)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    array = _target_array(target)
+    if (input.ndim == 2 and weight is None and not label_smoothing and reduction != "none"
+            and not (isinstance(target, Tensor) and target.requires_grad)
+            and (array.shape == input.shape and array.dtype.kind == "f"
+                 or array.shape == input.shape[:1] and array.dtype.kind in "iu" and array.size
+                 and 0 <= array.min() and array.max() < input.shape[1]
+                 and not (0 <= ignore_index < input.shape[1] and (array == ignore_index).any()))):
+        # The common case as one fused SoftmaxCrossEntropy node (ops.py; equal to the
+        # composite below, tested there): the training hot path of every classifier.
+        return functional.softmax_cross_entropy(input, array, reduction)
     rows, out_shape = _flatten_classes(input)
     log_probabilities = rows.log_softmax(-1)
     weight = _class_weight(weight, input, name)
-    array = _target_array(target)
     if array.dtype.kind == "f" and array.shape != out_shape:
         if array.shape != input.shape:
             raise ValueError(f"{name}: probability targets must have the input's shape "
