@@ -1,0 +1,137 @@
+"""Every lesson in examples/ runs with small settings and prints the numbers it teaches, so no lesson can silently rot.
+
+The convention every example follows (new ones are picked up automatically):
+  * the file is named NN_topic.py and opens with a docstring "Lesson N: ...";
+  * it defines `main(argv=None)`, parses `argv` with argparse, and accepts `--quick`, a run of a
+    few seconds (small data, few epochs) that still shows the lesson's point;
+  * `main` prints what it teaches and returns the numbers it printed (a dict, usually), so a
+    test can check both the text and the values.
+Checks of what a lesson must show live in CHECKS below, keyed by the file's number.
+"""
+
+import importlib.util
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = sorted(EXAMPLES_DIR.glob("[0-9][0-9]_*.py"))
+QUICK_SECONDS = 90  # generous, for a loaded machine: --quick is meant to take a few seconds
+
+
+def load_example(path):
+    spec = importlib.util.spec_from_file_location(f"example_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def percent(value):
+    return f"{100 * value:.2f}%"
+
+
+# ----- what each lesson must show ---------------------------------------------------------------
+
+def check_02(out, result):
+    assert result["before"] < 0.2  # random weights: about one in ten
+    assert result["val_accuracy"][-1] > 0.6 and result["test_accuracy"] > 0.6
+    assert result["val_accuracy"][-1] > result["val_accuracy"][0] or result["val_accuracy"][0] > 0.8
+    assert result["average_darkness"] == pytest.approx(0.2225, abs=1e-4)
+    for text in ("22.25%", "94.35%", "99.79%", "10.00%", percent(result["test_accuracy"]),
+                 percent(result["val_accuracy"][0]), "the network says"):
+        assert text in out
+    assert result["confusion"].sum() == 10000
+
+
+def check_03(out, result):
+    quadratic, cross = result["neuron"]["quadratic"], result["neuron"]["cross-entropy"]
+    # The lecture's picture: the saturated neuron hardly moves with the quadratic cost.
+    assert quadratic[0] == pytest.approx(0.982, abs=1e-3)
+    assert quadratic[50] > 0.95 and cross[50] < 0.2
+    assert f"{quadratic[50]:.3f}" in out and f"{cross[50]:.3f}" in out
+    q_mnist, ce_mnist = result["quadratic_val_accuracy"], result["cross_entropy_val_accuracy"]
+    assert ce_mnist[0] > q_mnist[0] + 0.2
+    assert percent(q_mnist[0]) in out and percent(ce_mnist[0]) in out
+
+
+def check_04(out, result):
+    history, stopped = result["history"], result["early_stopping"]
+    assert result["final_train_accuracy"] > 0.95
+    assert result["final_train_accuracy"] - result["final_val_accuracy"] > 0.1  # overfitting
+    assert min(history.val_loss) < history.val_loss[-1]  # the validation cost rose again
+    assert stopped.stopped_early and stopped.epochs_run < history.epochs_run
+    # The same seed and data: the early-stopped run is the first epochs of the long run, and
+    # it keeps the best of them.
+    assert stopped.val_accuracy == pytest.approx(history.val_accuracy[:stopped.epochs_run])
+    assert stopped.best_epoch == int(np.argmax(stopped.val_accuracy)) + 1
+    for text in (percent(result["final_train_accuracy"]), percent(result["final_val_accuracy"]),
+                 f"stopped after epoch {stopped.epochs_run}",
+                 f"weights of epoch {stopped.best_epoch} were restored"):
+        assert text in out
+
+
+def check_05(out, result):
+    plain, regularized = result["without_l2"], result["with_l2"]
+    assert regularized["gap"] < plain["gap"]
+    assert regularized["val_accuracy"] > plain["val_accuracy"]
+    assert regularized["sum_of_squared_weights"] < 0.5 * plain["sum_of_squared_weights"]
+    for value in (plain["gap"], regularized["gap"]):
+        assert f"gap {100 * value:.1f} points" in out
+    assert percent(regularized["val_accuracy"]) in out
+
+
+def check_06(out, result):
+    conv, dense = result["conv"], result["dense"]
+    assert conv["parameters"] == 8 * 25 + 8 + 8 * 12 * 12 * 10 + 10
+    assert conv["test_accuracy"] > 0.5 and dense["test_accuracy"] > 0.5
+    for text in ("(10, 8, 24, 24)", "(10, 8, 12, 12)", "(10, 1152)",
+                 percent(conv["test_accuracy"]), percent(dense["test_accuracy"])):
+        assert text in out
+
+
+CHECKS = {"02": check_02, "03": check_03, "04": check_04, "05": check_05, "06": check_06}
+
+
+# ----- the tests -----------------------------------------------------------------------------
+
+def test_the_lessons_are_there():
+    numbers = [path.name[:2] for path in EXAMPLES]
+    assert len(numbers) == len(set(numbers)), f"two examples share a number: {numbers}"
+    for number in CHECKS:
+        assert number in numbers, f"examples/{number}_*.py is missing"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[path.stem for path in EXAMPLES])
+def test_example_runs_quick_and_teaches(path, capsys, tmp_path, monkeypatch):
+    module = load_example(path)
+    doc = (module.__doc__ or "").strip()
+    assert re.match(r"Lesson \d+:", doc), f"{path.name} must open with a docstring 'Lesson N: ...'"
+    assert callable(getattr(module, "main", None)), f"{path.name} must define main(argv=None)"
+    monkeypatch.chdir(tmp_path)  # files a lesson writes (pictures, checkpoints) land here
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    started = time.perf_counter()
+    try:
+        result = module.main(["--quick"])
+    except SystemExit as error:  # argparse's exit on an unknown option
+        pytest.fail(f"{path.name}: main(['--quick']) exited with {error.code}; every example "
+                    f"must accept --quick (a run of a few seconds), see this file's docstring")
+    seconds = time.perf_counter() - started
+    out = capsys.readouterr().out
+    assert re.search(r"\d", out), f"{path.name} printed no numbers"
+    assert seconds < QUICK_SECONDS, (f"{path.name} --quick took {seconds:.0f} s; --quick must "
+                                     f"be a run of a few seconds")
+    check = CHECKS.get(path.name[:2])
+    if check is not None:
+        check(out, result)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[path.stem for path in EXAMPLES])
+def test_example_has_help(path, capsys):
+    module = load_example(path)
+    with pytest.raises(SystemExit) as exit_info:
+        module.main(["--help"])
+    assert exit_info.value.code == 0
+    assert "--quick" in capsys.readouterr().out
