@@ -85,6 +85,13 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
         border[..., ph:ph + h, pw:pw + w] = False
         x = where(border, -np.inf, padded)
         h, w = h + 2 * ph, w + 2 * pw
+    kh, kw = kernel
+    if stride == kernel and h % kh == 0 and w % kw == 0:
+        # Non-overlapping windows (the usual 2×2 pool): put each window's kh·kw cells on a
+        # leading axis, so the max is an elementwise maximum of whole slices (fast in numpy),
+        # not a reduction over many tiny rows.
+        windows = x.reshape(n, c, h // kh, kh, w // kw, kw).permute(3, 5, 0, 1, 2, 4)
+        return windows.reshape(kh * kw, n, c, h // kh, w // kw).max(dim=0)
     cols = ops.Unfold.apply(x.reshape(n * c, 1, h, w), kernel=kernel, stride=stride)
     pooled = cols.max(dim=-1)
     return pooled.reshape(n, c, pooled.shape[1], pooled.shape[2])

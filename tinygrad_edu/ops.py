@@ -566,9 +566,10 @@ class Max(Op):
     def forward(self, x, dims, keepdim):
         self.dims = dims
         out_kd = np.max(x, axis=dims, keepdims=True)
-        mask = (x == out_kd).astype(x.dtype)
-        mask /= mask.sum(axis=dims, keepdims=True)
-        self.save_for_backward(mask)
+        if self.needs_input_grad[0]:  # the mask is only for the backward pass
+            mask = (x == out_kd).astype(x.dtype)
+            mask /= mask.sum(axis=dims, keepdims=True)
+            self.save_for_backward(mask)
         return out_kd if keepdim else out_kd.reshape(
             tuple(s for i, s in enumerate(x.shape) if i not in dims))
 
