@@ -100,7 +100,7 @@ def _normalize_dims(dim, ndim, op, shape):
         return tuple(range(ndim))
     if type(dim) is int and 0 <= dim < ndim:
         return (dim,)
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)  # a float is named below
     result = []
     for d in dims:
         if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
@@ -599,11 +599,11 @@ class Tensor:
 
     # -- softmax family (numerically stable) -----------------------------------------------------
     def softmax(self, dim=-1):
-        (dim,) = _normalize_dims(dim, self.ndim, "softmax", self.shape) if self.ndim else (0,)
+        (dim,) = _normalize_dims(dim, self.ndim, "softmax", self.shape) if self.ndim else (None,)
         return ops.Softmax.apply(self, dim=dim)
 
     def log_softmax(self, dim=-1):
-        (dim,) = _normalize_dims(dim, self.ndim, "log_softmax", self.shape) if self.ndim else (0,)
+        (dim,) = _normalize_dims(dim, self.ndim, "log_softmax", self.shape) if self.ndim else (None,)
         return ops.LogSoftmax.apply(self, dim=dim)
 
     def logsumexp(self, dim=None, keepdim=False, **kwargs):

@@ -1,0 +1,917 @@
+"""The op table: every rule of the rulebook and every public Tensor method checked against numpy (forward), finite differences (gradcheck) and second derivatives (gradgradcheck).
+
+Each row of CASES is one small function of tensors, its numpy reference, how to draw its
+inputs (kept away from kinks: no ties for max, no zeros for abs and relu, no values on clamp
+bounds, positive inputs for sqrt, log and a tensor exponent) and the registry ops it must
+record. Four tests run over every row: forward vs numpy (float64 and float32), the ops
+recorded, gradcheck, and gradgradcheck. Coverage tests then fail when an op of
+`autograd.registry`, or a public method of Tensor, has no row.
+"""
+
+import importlib
+import importlib.util
+import pathlib
+import pkgutil
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import autograd, ops
+from tinygrad_edu import functional as F
+from tinygrad_edu.autograd import topological_order
+
+
+# ---------------------------------------------------------------------------------------------
+# Input generators: each returns a function of a numpy Generator (so every case is seeded)
+# ---------------------------------------------------------------------------------------------
+
+def randn(*shape):
+    return lambda g: g.standard_normal(shape)
+
+
+def away(*shape, low=0.3):
+    """Random signs, magnitudes in [low, low + 1): far from the kink at 0 (abs, relu)."""
+    return lambda g: np.where(g.random(shape) < 0.5, -1.0, 1.0) * (low + g.random(shape))
+
+
+def positive(*shape):
+    """Values in [0.5, 2): inside the domain of log, sqrt and a tensor exponent's base."""
+    return lambda g: 0.5 + 1.5 * g.random(shape)
+
+
+def distinct(*shape):
+    """All different, at least 0.2 apart: no ties for max/min, whatever the reduced dims."""
+    def draw(g):
+        n = int(np.prod(shape))
+        return ((g.permutation(n) - n / 2) * 0.3 + 0.1 * g.random(n)).reshape(shape)
+    return draw
+
+
+def const(array):
+    return lambda g: np.array(array, dtype=np.float64)
+
+
+def outside(*shape, low=-0.5, high=0.5):
+    """Values at least 0.15 away from both clamp bounds `low` and `high`."""
+    def draw(g):
+        x = g.uniform(-1.5, 1.5, shape)
+        for bound in (low, high):
+            if bound is not None:
+                near = np.abs(x - bound) < 0.15
+                x = np.where(near, bound + np.sign(x - bound + 1e-9) * 0.2, x)
+        return x
+    return draw
+
+
+# ---------------------------------------------------------------------------------------------
+# numpy references for the composite layers (direct loops: the most literal definition)
+# ---------------------------------------------------------------------------------------------
+
+def np_pad(x, p):
+    return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(p, p), (p, p)])
+
+
+def np_unfold(x, k, s=1, p=0):
+    x = np_pad(x, p)
+    n, c, h, w = x.shape
+    oh, ow = (h - k) // s + 1, (w - k) // s + 1
+    out = np.zeros((n, oh, ow, c * k * k))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, i, j] = x[:, :, i * s:i * s + k, j * s:j * s + k].reshape(n, -1)
+    return out
+
+
+def np_fold(cols, shape, k, s=1):
+    out = np.zeros(shape)
+    n, c = shape[:2]
+    for i in range(cols.shape[1]):
+        for j in range(cols.shape[2]):
+            out[:, :, i * s:i * s + k, j * s:j * s + k] += cols[:, i, j].reshape(n, c, k, k)
+    return out
+
+
+def np_conv2d(x, w, b=None, stride=1, padding=0):
+    """Cross-correlation by its definition:
+    out[n,o,i,j] = Σ_c,u,v x[n,c,i·s+u,j·s+v] · w[o,c,u,v] + b[o]."""
+    x = np_pad(x, padding)
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    oh, ow = (h - kh) // stride + 1, (wd - kw) // stride + 1
+    out = np.zeros((n, o, oh, ow))
+    for b_ in range(n):
+        for oc in range(o):
+            for i in range(oh):
+                for j in range(ow):
+                    patch = x[b_, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+                    out[b_, oc, i, j] = (patch * w[oc]).sum() + (0.0 if b is None else b[oc])
+    return out
+
+
+def np_pool(x, k, s, reduce, padding=0, pad_value=0.0):
+    if padding:
+        x = np.pad(x, [(0, 0), (0, 0), (padding, padding), (padding, padding)],
+                   constant_values=pad_value)
+    n, c, h, w = x.shape
+    oh, ow = (h - k) // s + 1, (w - k) // s + 1
+    out = np.zeros((n, c, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, :, i, j] = reduce(x[:, :, i * s:i * s + k, j * s:j * s + k], axis=(2, 3))
+    return out
+
+
+def np_softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def np_logsumexp(x, axis=None, keepdims=False):
+    m = x.max(axis=axis, keepdims=True)
+    out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
+
+
+def np_add_at(shape, key, g):
+    out = np.zeros(shape)
+    np.add.at(out, key, g)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Case:
+    """One row: `fn` on Tensors, `ref` on float64 arrays, the input draws, the ops it records."""
+
+    id: str
+    fn: object
+    ref: object
+    inputs: tuple
+    ops: tuple
+    covers: tuple = ()
+    eps: float = 1e-6
+    atol: float = 1e-5
+    rtol: float = 1e-3
+    keeps_float32: bool = True
+
+
+ARR34 = np.arange(12, dtype=np.float64).reshape(3, 4) / 7 + 0.5     # a numpy operand (positive)
+ROW4 = np.array([0.5, -1.0, 2.0, 1.5])
+MASK34 = np.array([[True, False, True, False], [False, False, True, True],
+                   [True, True, False, True]])
+IDX = np.array([2, 0, 2, 1, 2])                                      # repeats: gradients accumulate
+LABELS = np.array([3, 0, 3])
+PROBABILITIES = np.array([[0.1, 0.2, 0.3, 0.4], [1.0, 0, 0, 0], [0.25, 0.25, 0.5, 0]])
+
+CASES = [
+    # -- Add / Sub / Mul / Div (tensor ⊕ tensor, broadcasting, scalars, numpy arrays, reflected)
+    Case("add", lambda a, b: a + b, np.add, (randn(3, 4), randn(3, 4)), ("Add",), ("__add__",)),
+    Case("add_method_broadcast_row", lambda a, b: a.add(b), np.add, (randn(3, 4), randn(4)),
+         ("Add", "Expand"), ("add",)),
+    Case("add_broadcast_both", lambda a, b: a + b, np.add, (randn(3, 1), randn(1, 4)),
+         ("Add", "Expand")),
+    Case("add_broadcast_rank", lambda a, b: a + b, np.add, (randn(2, 1, 4), randn(3, 1)),
+         ("Add", "Expand")),
+    Case("add_scalar", lambda a: a + 2.5, lambda a: a + 2.5, (randn(3, 4),), ("Add",)),
+    Case("radd_scalar", lambda a: 2.5 + a, lambda a: 2.5 + a, (randn(3, 4),), ("Add",),
+         ("__radd__",)),
+    Case("radd_numpy", lambda a: ROW4 + a, lambda a: ROW4 + a, (randn(3, 4),), ("Add",),
+         ("__radd__",), keeps_float32=False),
+    Case("pos", lambda a: +a * 1.0, lambda a: a * 1.0, (randn(3),), ("Mul",), ("__pos__",)),
+    Case("sub", lambda a, b: a - b, np.subtract, (randn(3, 4), randn(3, 4)), ("Sub",),
+         ("__sub__",)),
+    Case("sub_method_broadcast", lambda a, b: a.sub(b), np.subtract, (randn(2, 3, 4), randn(3, 1)),
+         ("Sub", "Expand"), ("sub",)),
+    Case("rsub_scalar", lambda a: 1 - a, lambda a: 1 - a, (randn(3, 4),), ("Sub",), ("__rsub__",)),
+    Case("rsub_numpy", lambda a: ARR34 - a, lambda a: ARR34 - a, (randn(4),), ("Sub", "Expand"),
+         ("__rsub__",), keeps_float32=False),
+    Case("mul", lambda a, b: a * b, np.multiply, (randn(3, 4), randn(3, 4)), ("Mul",),
+         ("__mul__",)),
+    Case("mul_method_broadcast", lambda a, b: a.mul(b), np.multiply, (randn(4, 1), randn(3)),
+         ("Mul", "Expand"), ("mul",)),
+    Case("rmul_scalar", lambda a: 3 * a, lambda a: 3 * a, (randn(3, 4),), ("Mul",), ("__rmul__",)),
+    Case("rmul_numpy", lambda a: ARR34 * a, lambda a: ARR34 * a, (randn(3, 4),), ("Mul",),
+         ("__rmul__",), keeps_float32=False),
+    Case("square", lambda a: a.square(), np.square, (randn(3, 4),), ("Mul",), ("square",)),
+    Case("x_times_x", lambda a: a * a * a, lambda a: a ** 3, (randn(5),), ("Mul",)),
+    Case("div", lambda a, b: a / b, np.divide, (randn(3, 4), away(3, 4)), ("Div",),
+         ("__truediv__",)),
+    Case("div_method_broadcast", lambda a, b: a.div(b), np.divide, (randn(3, 4), away(4)),
+         ("Div", "Expand"), ("div",)),
+    Case("div_scalar", lambda a: a / 4.0, lambda a: a / 4.0, (randn(3, 4),), ("Div",)),
+    Case("rdiv_scalar", lambda a: 2 / a, lambda a: 2 / a, (away(3, 4),), ("Div",),
+         ("__rtruediv__",)),
+    Case("rdiv_numpy", lambda a: ARR34 / a, lambda a: ARR34 / a, (away(3, 4),), ("Div",),
+         ("__rtruediv__",), keeps_float32=False),
+    Case("neg", lambda a: -a, np.negative, (randn(3, 4),), ("Neg",), ("__neg__",)),
+    Case("neg_method", lambda a: a.neg(), np.negative, (randn(2, 3),), ("Neg",), ("neg",)),
+
+    # -- Pow: scalar and tensor exponents, reflected
+    Case("pow_int", lambda a: a ** 3, lambda a: a ** 3, (randn(3, 4),), ("Pow",), ("__pow__",)),
+    Case("pow_half", lambda a: a ** 0.5, np.sqrt, (positive(3, 4),), ("Pow",)),
+    Case("pow_negative", lambda a: a.pow(-2), lambda a: a ** -2.0, (away(3, 4),), ("Pow",),
+         ("pow",)),
+    Case("pow_tensor", lambda a, b: a ** b, np.power, (positive(3, 4), randn(3, 4)), ("Pow",)),
+    Case("pow_tensor_broadcast", lambda a, b: a ** b, np.power, (positive(3, 4), randn(4)),
+         ("Pow", "Expand")),
+    Case("rpow_scalar", lambda b: 2 ** b, lambda b: 2.0 ** b, (randn(3, 4),), ("Pow",),
+         ("__rpow__",)),
+    Case("rpow_numpy", lambda b: ARR34 ** b, lambda b: ARR34 ** b, (randn(3, 4),), ("Pow",),
+         ("__rpow__",), keeps_float32=False),
+
+    # -- MatMul: numpy's rules for 1-D, 2-D and broadcast batches
+    Case("matmul_2d", lambda a, b: a @ b, np.matmul, (randn(2, 3), randn(3, 4)), ("MatMul",),
+         ("__matmul__",)),
+    Case("matmul_method", lambda a, b: a.matmul(b), np.matmul, (randn(3, 3), randn(3, 2)),
+         ("MatMul",), ("matmul",)),
+    Case("matmul_vec_vec", lambda a, b: a @ b, np.matmul, (randn(3), randn(3)), ("MatMul",)),
+    Case("matmul_vec_mat", lambda a, b: a @ b, np.matmul, (randn(3), randn(3, 4)), ("MatMul",)),
+    Case("matmul_mat_vec", lambda a, b: a @ b, np.matmul, (randn(2, 3), randn(3)), ("MatMul",)),
+    Case("matmul_batch_mat", lambda a, b: a @ b, np.matmul, (randn(2, 2, 3), randn(3, 4)),
+         ("MatMul",)),
+    Case("matmul_mat_batch", lambda a, b: a @ b, np.matmul, (randn(2, 3), randn(2, 3, 2)),
+         ("MatMul",)),
+    Case("matmul_batch_broadcast", lambda a, b: a @ b, np.matmul,
+         (randn(2, 1, 2, 3), randn(3, 3, 2)), ("MatMul",)),
+    Case("matmul_vec_batch", lambda a, b: a @ b, np.matmul, (randn(3), randn(2, 3, 4)),
+         ("MatMul",)),
+    Case("matmul_batch_vec", lambda a, b: a @ b, np.matmul, (randn(2, 3, 4), randn(4)),
+         ("MatMul",)),
+    Case("rmatmul_numpy", lambda b: ARR34.T @ b, lambda b: ARR34.T @ b, (randn(3, 2),),
+         ("MatMul",), ("__rmatmul__",), keeps_float32=False),
+
+    # -- elementwise functions
+    Case("exp", lambda a: a.exp(), np.exp, (randn(3, 4),), ("Exp",), ("exp",)),
+    Case("exp_0d", lambda a: a.exp(), np.exp, (randn(),), ("Exp",)),
+    Case("log", lambda a: a.log(), np.log, (positive(3, 4),), ("Log",), ("log",)),
+    Case("sqrt", lambda a: a.sqrt(), np.sqrt, (positive(3, 4),), ("Sqrt",), ("sqrt",)),
+    Case("abs", lambda a: a.abs(), np.abs, (away(3, 4),), ("Abs",), ("abs",)),
+    Case("abs_builtin", lambda a: abs(a), np.abs, (away(2, 3),), ("Abs",), ("__abs__",)),
+    Case("sin", lambda a: a.sin(), np.sin, (randn(3, 4),), ("Sin",), ("sin",)),
+    Case("cos", lambda a: a.cos(), np.cos, (randn(3, 4),), ("Cos",), ("cos",)),
+    Case("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0), (away(3, 4),), ("Relu",),
+         ("relu",)),
+    Case("relu_functional", F.relu, lambda a: np.maximum(a, 0), (away(2, 3, 2),), ("Relu",),
+         ("F.relu",)),
+    Case("sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), (randn(3, 4),),
+         ("Sigmoid",), ("sigmoid",)),
+    Case("sigmoid_functional", F.sigmoid, lambda a: 1 / (1 + np.exp(-a)), (randn(5),),
+         ("Sigmoid",), ("F.sigmoid",)),
+    Case("tanh", lambda a: a.tanh(), np.tanh, (randn(3, 4),), ("Tanh",), ("tanh",)),
+    Case("tanh_functional", F.tanh, np.tanh, (randn(2, 3),), ("Tanh",), ("F.tanh",)),
+
+    # -- softmax family
+    Case("softmax_last", lambda a: a.softmax(), lambda a: np_softmax(a, -1), (randn(3, 4),),
+         ("Softmax",), ("softmax",)),
+    Case("softmax_dim0", lambda a: a.softmax(0), lambda a: np_softmax(a, 0), (randn(3, 4),),
+         ("Softmax",)),
+    Case("softmax_3d_middle", lambda a: F.softmax(a, dim=1), lambda a: np_softmax(a, 1),
+         (randn(2, 3, 2),), ("Softmax",), ("F.softmax",)),
+    Case("softmax_negative_dim", lambda a: a.softmax(-2), lambda a: np_softmax(a, 1),
+         (randn(2, 3, 2),), ("Softmax",)),
+    Case("log_softmax_last", lambda a: a.log_softmax(), lambda a: np.log(np_softmax(a, -1)),
+         (randn(3, 4),), ("LogSoftmax",), ("log_softmax",)),
+    Case("log_softmax_dim0", lambda a: F.log_softmax(a, 0), lambda a: np.log(np_softmax(a, 0)),
+         (randn(3, 4),), ("LogSoftmax",), ("F.log_softmax",)),
+    Case("softmax_0d", lambda a: a.softmax() * a, lambda a: a * 1.0, (randn(),), ("Softmax",)),
+    Case("log_softmax_0d", lambda a: a.log_softmax() + a, lambda a: a, (randn(),),
+         ("LogSoftmax",)),
+    Case("logsumexp_all", lambda a: a.logsumexp(), lambda a: np_logsumexp(a), (randn(3, 4),),
+         ("LogSumExp",), ("logsumexp",)),
+    Case("logsumexp_dim", lambda a: a.logsumexp(1), lambda a: np_logsumexp(a, 1),
+         (randn(3, 4),), ("LogSumExp",)),
+    Case("logsumexp_negative_keepdim", lambda a: a.logsumexp(-1, keepdim=True),
+         lambda a: np_logsumexp(a, -1, True), (randn(2, 3, 4),), ("LogSumExp",)),
+    Case("logsumexp_tuple", lambda a: F.logsumexp(a, (0, 2)), lambda a: np_logsumexp(a, (0, 2)),
+         (randn(2, 3, 2),), ("LogSumExp",), ("F.logsumexp",)),
+    Case("logsumexp_numpy_kwargs", lambda a: a.logsumexp(axis=0, keepdims=True),
+         lambda a: np_logsumexp(a, 0, True), (randn(3, 4),), ("LogSumExp",)),
+
+    # -- reductions: dim int / tuple / None / negative, keepdim, numpy's axis/keepdims
+    Case("sum_all", lambda a: a.sum(), np.sum, (randn(3, 4),), ("Sum",), ("sum",)),
+    Case("sum_dim", lambda a: a.sum(0), lambda a: a.sum(0), (randn(3, 4),), ("Sum",)),
+    Case("sum_negative_keepdim", lambda a: a.sum(-1, keepdim=True),
+         lambda a: a.sum(-1, keepdims=True), (randn(2, 3, 4),), ("Sum",)),
+    Case("sum_tuple", lambda a: a.sum((0, 2)), lambda a: a.sum((0, 2)), (randn(2, 3, 4),),
+         ("Sum",)),
+    Case("sum_tuple_keepdim", lambda a: a.sum(dim=(1, -1), keepdim=True),
+         lambda a: a.sum((1, 2), keepdims=True), (randn(2, 3, 2),), ("Sum",)),
+    Case("sum_numpy_kwargs", lambda a: a.sum(axis=1, keepdims=True),
+         lambda a: a.sum(1, keepdims=True), (randn(3, 4),), ("Sum",)),
+    Case("sum_0d", lambda a: a.sum(), np.sum, (randn(),), ("Sum",)),
+    Case("mean_all", lambda a: a.mean(), np.mean, (randn(3, 4),), ("Sum", "Mul"), ("mean",)),
+    Case("mean_dim_keepdim", lambda a: a.mean(1, keepdim=True),
+         lambda a: a.mean(1, keepdims=True), (randn(3, 4),), ("Sum",)),
+    Case("mean_tuple_axis", lambda a: a.mean(axis=(0, 1)), lambda a: a.mean((0, 1)),
+         (randn(2, 3, 2),), ("Sum",)),
+    Case("var_all", lambda a: a.var(), lambda a: a.var(ddof=1), (randn(3, 4),), ("Sum", "Mul"),
+         ("var",)),
+    Case("var_dim_biased", lambda a: a.var(0, correction=0), lambda a: a.var(0),
+         (randn(3, 4),), ("Sum",)),
+    Case("var_unbiased_false_keepdim", lambda a: a.var(-1, keepdim=True, unbiased=False),
+         lambda a: a.var(-1, keepdims=True), (randn(2, 3, 4),), ("Sum",)),
+    Case("std_all", lambda a: a.std(), lambda a: a.std(ddof=1), (randn(3, 4),), ("Sqrt",),
+         ("std",)),
+    Case("std_tuple", lambda a: a.std((0, 2)), lambda a: a.std((0, 2), ddof=1),
+         (randn(2, 3, 2),), ("Sqrt",)),
+    Case("max_all", lambda a: a.max(), np.max, (distinct(3, 4),), ("Max",), ("max",)),
+    Case("max_dim", lambda a: a.max(1), lambda a: a.max(1), (distinct(3, 4),), ("Max",)),
+    Case("max_negative_keepdim", lambda a: a.max(-2, keepdim=True),
+         lambda a: a.max(-2, keepdims=True), (distinct(2, 3, 4),), ("Max",)),
+    Case("max_tuple", lambda a: a.max((0, 2)), lambda a: a.max((0, 2)), (distinct(2, 3, 2),),
+         ("Max",)),
+    Case("max_numpy_kwargs", lambda a: a.max(axis=0, keepdims=True),
+         lambda a: a.max(0, keepdims=True), (distinct(3, 4),), ("Max",)),
+    Case("amax", lambda a: a.amax(1), lambda a: a.max(1), (distinct(3, 4),), ("Max",), ("amax",)),
+    Case("min_all", lambda a: a.min(), np.min, (distinct(3, 4),), ("Max", "Neg"), ("min",)),
+    Case("min_dim_keepdim", lambda a: a.min(0, keepdim=True), lambda a: a.min(0, keepdims=True),
+         (distinct(3, 4),), ("Max",)),
+    Case("amin_tuple", lambda a: a.amin((0, 1)), lambda a: a.min((0, 1)), (distinct(2, 3, 2),),
+         ("Max",), ("amin",)),
+
+    # -- shape ops
+    Case("reshape", lambda a: a.reshape(4, 3), lambda a: a.reshape(4, 3), (randn(3, 4),),
+         ("Reshape",), ("reshape",)),
+    Case("reshape_tuple_infer", lambda a: a.reshape((2, -1)), lambda a: a.reshape(2, -1),
+         (randn(3, 4),), ("Reshape",)),
+    Case("view", lambda a: a.view(-1), lambda a: a.reshape(-1), (randn(3, 4),), ("Reshape",),
+         ("view",)),
+    Case("flatten", lambda a: a.flatten(), lambda a: a.reshape(-1), (randn(2, 3, 2),),
+         ("Reshape",), ("flatten",)),
+    Case("flatten_start", lambda a: a.flatten(1), lambda a: a.reshape(2, -1), (randn(2, 3, 2),),
+         ("Reshape",)),
+    Case("flatten_range", lambda a: a.flatten(0, 1), lambda a: a.reshape(6, 2),
+         (randn(2, 3, 2),), ("Reshape",)),
+    Case("unsqueeze", lambda a: a.unsqueeze(1), lambda a: a[:, None], (randn(3, 4),),
+         ("Reshape",), ("unsqueeze",)),
+    Case("unsqueeze_negative", lambda a: a.unsqueeze(-1), lambda a: a[..., None], (randn(3, 4),),
+         ("Reshape",)),
+    Case("squeeze_all", lambda a: a.squeeze(), np.squeeze, (randn(3, 1, 4, 1),), ("Reshape",),
+         ("squeeze",)),
+    Case("squeeze_dim", lambda a: a.squeeze(1), lambda a: a.squeeze(1), (randn(3, 1, 4, 1),),
+         ("Reshape",)),
+    Case("permute", lambda a: a.permute(2, 0, 1), lambda a: a.transpose(2, 0, 1),
+         (randn(2, 3, 4),), ("Permute",), ("permute",)),
+    Case("permute_tuple_negative", lambda a: a.permute((-1, 1, 0)),
+         lambda a: a.transpose(2, 1, 0), (randn(2, 3, 4),), ("Permute",)),
+    Case("transpose", lambda a: a.transpose(0, 1), lambda a: a.T, (randn(3, 4),), ("Permute",),
+         ("transpose",)),
+    Case("transpose_negative", lambda a: a.transpose(-1, -3), lambda a: a.transpose(2, 1, 0),
+         (randn(2, 3, 4),), ("Permute",)),
+    Case("T", lambda a: a.T, lambda a: a.T, (randn(3, 4),), ("Permute",), ("T",)),
+    Case("expand", lambda a: a.expand(2, 3, 4), lambda a: np.broadcast_to(a, (2, 3, 4)),
+         (randn(3, 1),), ("Expand",), ("expand",)),
+    Case("expand_keep", lambda a: a.expand(-1, 4), lambda a: np.broadcast_to(a, (3, 4)),
+         (randn(3, 1),), ("Expand",)),
+    Case("expand_as", lambda a, b: a.expand_as(b) * b, lambda a, b: a * b, (randn(4), randn(3, 4)),
+         ("Expand", "Mul"), ("expand_as",)),
+    Case("sum_to_shape", lambda a: a.sum_to_shape((3, 1)), lambda a: a.sum((0, 2))[:, None],
+         (randn(2, 3, 4),), ("Sum",), ("sum_to_shape",)),
+    Case("pad2d_int", lambda a: a.pad2d(1), lambda a: np_pad(a, 1), (randn(1, 2, 2, 3),),
+         ("Pad",), ("pad2d",)),
+    Case("pad2d_tuple", lambda a: a.pad2d((0, 1, 2, 0)),
+         lambda a: np.pad(a, [(0, 0), (0, 1), (2, 0)]), (randn(2, 2, 3),), ("Pad",)),
+
+    # -- indexing: ints, slices, None, Ellipsis, integer arrays (repeats accumulate), masks
+    Case("index_int", lambda a: a[1], lambda a: a[1], (randn(3, 4),), ("Index",),
+         ("__getitem__",)),
+    Case("index_negative_int", lambda a: a[-1, 2], lambda a: a[-1, 2], (randn(3, 4),), ("Index",)),
+    Case("index_slice", lambda a: a[1:, ::2], lambda a: a[1:, ::2], (randn(3, 4),), ("Index",)),
+    Case("index_none_ellipsis", lambda a: a[None, ..., 1], lambda a: a[None, ..., 1],
+         (randn(2, 3, 4),), ("Index",)),
+    Case("index_int_array_repeats", lambda a: a[IDX], lambda a: a[IDX], (randn(3, 4),),
+         ("Index",)),
+    Case("index_list", lambda a: a[:, [3, 3, 0]], lambda a: a[:, [3, 3, 0]], (randn(3, 4),),
+         ("Index",)),
+    Case("index_tensor", lambda a: a[tg.tensor([1, 1, 0])], lambda a: a[[1, 1, 0]],
+         (randn(3, 4),), ("Index",)),
+    Case("index_pairs", lambda a: a[IDX, np.array([0, 1, 0, 3, 0])],
+         lambda a: a[IDX, [0, 1, 0, 3, 0]], (randn(3, 4),), ("Index",)),
+    Case("index_bool_mask", lambda a: a[MASK34], lambda a: a[MASK34], (randn(3, 4),), ("Index",)),
+    Case("index_bool_tensor_rows", lambda a: a[tg.tensor([True, False, True])],
+         lambda a: a[[True, False, True]], (randn(3, 4),), ("Index",)),
+    Case("index_add", lambda g: ops.IndexAdd.apply(g, key=IDX, shape=(3, 4)),
+         lambda g: np_add_at((3, 4), IDX, g), (randn(5, 4),), ("IndexAdd",)),
+    Case("index_add_basic", lambda g: ops.IndexAdd.apply(g, key=(slice(None), 1), shape=(3, 4)),
+         lambda g: np_add_at((3, 4), (slice(None), 1), g), (randn(3),), ("IndexAdd",)),
+
+    # -- joining
+    Case("cat_dim0", lambda a, b: tg.cat([a, b]), lambda a, b: np.concatenate([a, b]),
+         (randn(2, 3), randn(1, 3)), ("Cat",), ("cat",)),
+    Case("cat_three_negative", lambda a, b, c: F.cat([a, b, c], dim=-1),
+         lambda a, b, c: np.concatenate([a, b, c], -1), (randn(2, 1), randn(2, 3), randn(2, 2)),
+         ("Cat",), ("F.cat",)),
+    Case("stack", lambda a, b: tg.stack([a, b]), lambda a, b: np.stack([a, b]),
+         (randn(2, 3), randn(2, 3)), ("Cat", "Reshape"), ("stack",)),
+    Case("stack_last", lambda a, b: F.stack([a, b], dim=-1), lambda a, b: np.stack([a, b], -1),
+         (randn(2, 3), randn(2, 3)), ("Cat",), ("F.stack",)),
+
+    # -- selection
+    Case("where", lambda a, b: tg.where(MASK34, a, b), lambda a, b: np.where(MASK34, a, b),
+         (randn(3, 4), randn(3, 4)), ("Where",), ("where",)),
+    Case("where_broadcast", lambda a, b: F.where(tg.tensor(MASK34), a, b),
+         lambda a, b: np.where(MASK34, a, b), (randn(4), randn(3, 1)), ("Where", "Expand"),
+         ("F.where",)),
+    Case("where_scalar", lambda a: tg.where(MASK34, a, 0.0), lambda a: np.where(MASK34, a, 0.0),
+         (randn(3, 4),), ("Where",)),
+    Case("maximum", lambda a, b: tg.maximum(a, b), np.maximum,
+         (const([[0.1, -1.0, 2.0], [0.5, 0.3, -0.2]]), const([[0.6, -1.4, 1.2], [1.5, -0.3, 0.2]])),
+         ("Maximum",), ("maximum",)),
+    Case("maximum_method_broadcast", lambda a, b: a.maximum(b), np.maximum,
+         (const([[0.1, -1.0, 2.0], [0.5, 0.3, -0.2]]), const([0.6, 0.0, 1.2])),
+         ("Maximum", "Expand"), ("maximum",)),
+    Case("maximum_scalar", lambda a: F.maximum(a, 0.25), lambda a: np.maximum(a, 0.25),
+         (away(3, 4, low=0.6),), ("Maximum",), ("F.maximum",)),
+    Case("minimum", lambda a, b: tg.minimum(a, b), np.minimum,
+         (const([[0.1, -1.0, 2.0], [0.5, 0.3, -0.2]]), const([[0.6, -1.4, 1.2], [1.5, -0.3, 0.2]])),
+         ("Maximum", "Neg"), ("minimum",)),
+    Case("minimum_method_scalar", lambda a: a.minimum(0.25), lambda a: np.minimum(a, 0.25),
+         (away(3, 4, low=0.6),), ("Maximum",), ("minimum",)),
+    Case("minimum_functional_scalar_first", lambda a: F.minimum(0.25, a),
+         lambda a: np.minimum(a, 0.25), (away(3, low=0.6),), ("Maximum",), ("F.minimum",)),
+    Case("clamp", lambda a: a.clamp(-0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5),
+         (outside(3, 4),), ("Clamp",), ("clamp",)),
+    Case("clamp_min_only", lambda a: a.clamp(min=-0.5), lambda a: np.maximum(a, -0.5),
+         (outside(3, 4, high=None),), ("Clamp",)),
+    Case("clip_max_only", lambda a: a.clip(max=0.5), lambda a: np.minimum(a, 0.5),
+         (outside(3, 4, low=None),), ("Clamp",), ("clip",)),
+    Case("clamp_tensor_bounds", lambda a, lo: a.clamp(min=lo, max=0.5),
+         lambda a, lo: np.minimum(np.maximum(a, lo), 0.5),
+         (outside(3, 4, low=None), const([-0.5, 0.9, -0.8, 0.0])), ("Maximum",)),
+
+    # -- dtype conversion (float32 in the middle: finite differences need a large step)
+    Case("cast_float", lambda a: a.float() * 2, lambda a: a * 2, (randn(3, 4),), ("Cast",),
+         ("float",), eps=1e-2, atol=1e-3, keeps_float32=False),
+    Case("cast_round_trip", lambda a: a.to(tg.float32).double(), lambda a: a, (randn(3),),
+         ("Cast",), ("to", "double"), eps=1e-2, atol=1e-3, keeps_float32=False),
+    Case("cast_type", lambda a: a.type("float32").sin(), np.sin, (randn(3),), ("Cast", "Sin"),
+         ("type",), eps=1e-2, atol=1e-3, keeps_float32=False),
+
+    # -- layers: the fused Linear op, convolution through Pad + Unfold, pooling, fold
+    Case("linear", F.linear, lambda x, w, b: x @ w.T + b, (randn(4, 3), randn(2, 3), randn(2)),
+         ("Linear",), ("F.linear",)),
+    Case("linear_batched", F.linear, lambda x, w, b: x @ w.T + b,
+         (randn(2, 3, 3), randn(2, 3), randn(2)), ("Linear",)),
+    Case("linear_vector", F.linear, lambda x, w, b: x @ w.T + b,
+         (randn(3), randn(2, 3), randn(2)), ("Linear",)),
+    Case("linear_no_bias", F.linear, lambda x, w: x @ w.T, (randn(4, 3), randn(2, 3)),
+         ("MatMul",)),
+    Case("unfold", lambda x: F.unfold(x, 2), lambda x: np_unfold(x, 2),
+         (randn(1, 2, 3, 3),), ("Unfold",), ("F.unfold",)),
+    Case("unfold_stride_padding", lambda x: F.unfold(x, 2, stride=2, padding=1),
+         lambda x: np_unfold(x, 2, 2, 1), (randn(2, 1, 3, 3),), ("Unfold", "Pad")),
+    Case("fold", lambda c: F.fold(c, (1, 2, 3, 3), 2), lambda c: np_fold(c, (1, 2, 3, 3), 2),
+         (randn(1, 2, 2, 8),), ("Fold",), ("F.fold",)),
+    Case("fold_stride", lambda c: F.fold(c, (1, 1, 5, 5), 3, stride=2),
+         lambda c: np_fold(c, (1, 1, 5, 5), 3, 2), (randn(1, 2, 2, 9),), ("Fold",)),
+    Case("conv2d", F.conv2d, np_conv2d, (randn(2, 2, 4, 4), randn(3, 2, 2, 2), randn(3)),
+         ("Unfold", "Linear"), ("F.conv2d",)),
+    Case("conv2d_stride_padding", lambda x, w: F.conv2d(x, w, stride=2, padding=1),
+         lambda x, w: np_conv2d(x, w, stride=2, padding=1), (randn(1, 2, 4, 4), randn(2, 2, 3, 3)),
+         ("Unfold", "Pad", "MatMul")),
+    Case("max_pool2d", lambda x: F.max_pool2d(x, 2), lambda x: np_pool(x, 2, 2, np.max),
+         (distinct(1, 2, 4, 4),), ("Max",), ("F.max_pool2d",)),
+    Case("max_pool2d_overlapping", lambda x: F.max_pool2d(x, 2, stride=1),
+         lambda x: np_pool(x, 2, 1, np.max), (distinct(1, 2, 3, 3),), ("Unfold", "Max")),
+    Case("max_pool2d_odd_size", lambda x: F.max_pool2d(x, 2), lambda x: np_pool(x, 2, 2, np.max),
+         (distinct(2, 1, 5, 5),), ("Max",)),
+    Case("max_pool2d_stride_padding", lambda x: F.max_pool2d(x, 3, stride=2, padding=1),
+         lambda x: np_pool(x, 3, 2, np.max, 1, -np.inf), (distinct(1, 1, 5, 5),),
+         ("Unfold", "Max", "Where", "Pad")),
+    Case("avg_pool2d", lambda x: F.avg_pool2d(x, 2), lambda x: np_pool(x, 2, 2, np.mean),
+         (randn(2, 1, 4, 4),), ("Unfold", "Sum"), ("F.avg_pool2d",)),
+    Case("avg_pool2d_stride", lambda x: F.avg_pool2d(x, 2, stride=1),
+         lambda x: np_pool(x, 2, 1, np.mean), (randn(1, 2, 3, 3),), ("Unfold",)),
+
+    # -- fused costs (their composites are compared below)
+    Case("squared_error", lambda a, y: F.squared_error(a, y, scale=0.25),
+         lambda a, y: 0.25 * ((a - y) ** 2).sum(), (randn(3, 4), randn(3, 4)), ("SquaredError",),
+         ("F.squared_error",)),
+    Case("squared_error_broadcast_target", lambda a, y: F.squared_error(a, y),
+         lambda a, y: ((a - y) ** 2).sum(), (randn(3, 4), randn(4)), ("SquaredError", "Expand")),
+    Case("squared_error_numpy_target", lambda a: F.squared_error(a, ARR34, scale=1 / 6),
+         lambda a: ((a - ARR34) ** 2).sum() / 6, (randn(3, 4),), ("SquaredError",),
+         keeps_float32=False),
+    Case("softmax_cross_entropy_indices", lambda x: F.softmax_cross_entropy(x, LABELS),
+         lambda x: -np.log(np_softmax(x, 1))[np.arange(3), LABELS].mean(), (randn(3, 4),),
+         ("SoftmaxCrossEntropy",), ("F.softmax_cross_entropy",)),
+    Case("softmax_cross_entropy_probabilities_sum",
+         lambda x: F.softmax_cross_entropy(x, PROBABILITIES, reduction="sum"),
+         lambda x: -(np.log(np_softmax(x, 1)) * PROBABILITIES).sum(), (randn(3, 4),),
+         ("SoftmaxCrossEntropy",)),
+
+    # -- a small network: several rules composed (the lecture's layer)
+    Case("two_layer_net", lambda x, w1, w2: ((x @ w1).sigmoid() @ w2).log_softmax().sum(),
+         lambda x, w1, w2: np.log(np_softmax(1 / (1 + np.exp(-(x @ w1))) @ w2, -1)).sum(),
+         (randn(3, 4), randn(4, 3), randn(3, 2)), ("MatMul", "Sigmoid", "LogSoftmax", "Sum")),
+]
+
+
+def _seed(case):
+    return zlib.crc32(case.id.encode())
+
+
+def _arrays(case):
+    generator = np.random.default_rng(_seed(case))
+    return [np.asarray(draw(generator), dtype=np.float64) for draw in case.inputs]
+
+
+def _leaves(case, dtype=np.float64):
+    return [tg.Tensor(a.astype(dtype), requires_grad=True) for a in _arrays(case)]
+
+
+@pytest.fixture(params=CASES, ids=[c.id for c in CASES])
+def case(request):
+    return request.param
+
+
+def test_case_ids_are_unique():
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+# ---------------------------------------------------------------------------------------------
+# The four checks of every row
+# ---------------------------------------------------------------------------------------------
+
+def test_forward_matches_numpy(case):
+    arrays = _arrays(case)
+    out = case.fn(*[tg.Tensor(a.copy()) for a in arrays])
+    expected = np.asarray(case.ref(*arrays))
+    assert out.shape == expected.shape
+    if "Cast" in case.ops:  # a Cast row goes through float32 on purpose
+        np.testing.assert_allclose(out.data, expected, rtol=1e-6, atol=1e-7)
+    else:
+        assert out.dtype == np.float64
+        np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_forward_float32_stays_float32(case):
+    """float32 in -> float32 out (no silent upcast), close to the float64 reference."""
+    arrays = _arrays(case)
+    out = case.fn(*[tg.Tensor(a.astype(np.float32)) for a in arrays])
+    if case.keeps_float32:
+        assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, case.ref(*arrays), rtol=1e-4, atol=1e-5)
+
+
+def test_records_its_ops(case):
+    out = case.fn(*_leaves(case))
+    assert out.requires_grad and out.grad_fn is not None
+    recorded = {node._ctx.name for node in topological_order(out)}
+    missing = set(case.ops) - recorded
+    assert not missing, f"{case.id}: expected ops {missing} in the graph, recorded {recorded}"
+
+
+def test_gradcheck(case):
+    assert tg.gradcheck(case.fn, tuple(_leaves(case)), eps=case.eps, atol=case.atol,
+                        rtol=case.rtol)
+
+
+def test_gradgradcheck(case):
+    assert tg.gradgradcheck(case.fn, tuple(_leaves(case)), eps=case.eps, atol=case.atol,
+                            rtol=case.rtol)
+
+
+def test_backward_gives_each_leaf_a_gradient_of_its_shape_and_dtype(case):
+    for dtype in (np.float64, np.float32):
+        leaves = _leaves(case, dtype)
+        out = case.fn(*leaves)
+        out.backward(tg.ones_like(out))
+        for leaf in leaves:
+            assert leaf.grad is not None
+            assert leaf.grad.shape == leaf.shape
+            assert leaf.grad.dtype == leaf.dtype
+            assert np.isfinite(leaf.grad.data).all()
+
+
+TABLE_OPS = sorted({op for c in CASES for op in c.ops})
+
+
+@pytest.mark.parametrize("op_name", TABLE_OPS)
+def test_a_wrong_rule_of_any_op_fails_its_row_and_is_named(op_name, monkeypatch):
+    """The table bites for every op: scale the op's gradients by 1.5 and its first row fails,
+    with the localizer naming that op."""
+    op = autograd.registry[op_name]
+    true_rule = op.backward
+
+    def scaled_rule(self, grad_out):
+        grads = true_rule(self, grad_out)
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        return tuple(None if g is None else g * 1.5 for g in grads)
+
+    case = next(c for c in CASES if op_name in c.ops)
+    monkeypatch.setattr(op, "backward", scaled_rule)
+    with pytest.raises(tg.GradcheckError) as info:
+        tg.gradcheck(case.fn, tuple(_leaves(case)), eps=case.eps, atol=case.atol, rtol=case.rtol)
+    assert info.value.culprit is not None and info.value.culprit.op == op_name
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage: every registered op and every public Tensor method has a row (or a named test)
+# ---------------------------------------------------------------------------------------------
+
+def _import_every_module():
+    """Ops may be registered by any module (a fused loss in nn, say): import them all first."""
+    for module in pkgutil.walk_packages(tg.__path__, "tinygrad_edu."):
+        if module.name.rsplit(".", 1)[-1] in ("main", "__main__"):
+            continue
+        try:
+            importlib.import_module(module.name)
+        except ImportError:  # an optional dependency of a side module; its own tests cover it
+            pass
+
+
+def test_every_registered_op_has_a_case():
+    _import_every_module()
+    covered = {op for c in CASES for op in c.ops}
+    missing = sorted(set(autograd.registry) - covered)
+    assert not missing, (f"ops without a row in tests/test_ops.py CASES: {missing}; add a case "
+                         f"(forward reference, inputs away from kinks) for each")
+
+
+def test_every_op_documents_its_rule():
+    _import_every_module()
+    for name, op in autograd.registry.items():
+        text = op.rule_text()
+        assert text != name and len(text.splitlines()) >= 2, f"{name} has no rule docstring"
+        assert "∂" in text or "adjoint" in text or "gradient" in text.lower(), name
+
+
+# Public Tensor methods without a row here, and the test that covers each.
+NON_DIFFERENTIABLE = {
+    "argmax", "argmin", "eq", "ne", "lt", "le", "gt", "ge", "__eq__", "__ne__", "__lt__",
+    "__le__", "__gt__", "__ge__", "__and__", "__or__", "__invert__", "any", "all", "isnan",
+    "isfinite", "sign",
+}
+TESTED_ELSEWHERE = {
+    # tests/test_tensor.py
+    "data", "dtype", "shape", "ndim", "dim", "size", "numel", "item", "numpy", "tolist",
+    "detach", "requires_grad", "requires_grad_", "retain_grad", "is_leaf", "grad", "grad_fn",
+    "name", "bool", "int", "long", "zero_", "fill_", "copy_", "__iadd__", "__isub__",
+    "__imul__", "__itruediv__", "__bool__", "__float__", "__int__", "__index__", "__len__",
+    "__iter__", "__repr__",
+    # tests/test_autograd.py
+    "backward",
+    # tests/test_explain.py (the explain module's own tests)
+    "explain",
+}
+
+
+def _public_tensor_api():
+    names = {n for n in dir(tg.Tensor) if not n.startswith("_")}
+    operators = {n for n in vars(tg.Tensor) if n.startswith("__") and n.endswith("__")
+                 and callable(getattr(tg.Tensor, n)) and n not in vars(object)
+                 and n not in ("__init__", "__hash__", "__array_ufunc__")}
+    return names | operators
+
+
+def test_every_public_tensor_method_is_covered():
+    covered = {name for c in CASES for name in c.covers if not name.startswith("F.")}
+    covered |= NON_DIFFERENTIABLE | TESTED_ELSEWHERE
+    missing = sorted(_public_tensor_api() - covered)
+    assert not missing, f"public Tensor methods without a test: {missing}"
+
+
+def test_every_functional_function_is_covered():
+    covered = {name[2:] for c in CASES for name in c.covers if name.startswith("F.")}
+    missing = sorted(set(F.__all__) - covered)
+    assert not missing, f"functions of tinygrad_edu.functional without a case: {missing}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Non-differentiable methods: right values, bool/int results, no graph
+# ---------------------------------------------------------------------------------------------
+
+NON_DIFFERENTIABLE_CASES = [
+    ("argmax_all", lambda t: t.argmax(), lambda a: np.argmax(a)),
+    ("argmax_dim", lambda t: t.argmax(1), lambda a: np.argmax(a, 1)),
+    ("argmax_negative_keepdim", lambda t: t.argmax(-1, keepdim=True),
+     lambda a: np.argmax(a, -1)[..., None]),
+    ("argmax_numpy_kwargs", lambda t: t.argmax(axis=0, keepdims=True),
+     lambda a: np.argmax(a, 0)[None]),
+    ("argmin_all", lambda t: t.argmin(), lambda a: np.argmin(a)),
+    ("argmin_dim", lambda t: t.argmin(0), lambda a: np.argmin(a, 0)),
+    ("eq", lambda t: t == t[0], lambda a: a == a[0]),
+    ("ne_scalar", lambda t: t.ne(0.5), lambda a: a != 0.5),
+    ("lt", lambda t: t < 0, lambda a: a < 0),
+    ("le_method", lambda t: t.le(t.T.T), lambda a: a <= a),
+    ("gt_numpy", lambda t: t > ROW4, lambda a: a > ROW4),
+    ("ge", lambda t: t.ge(0.0), lambda a: a >= 0),
+    ("reflected_lt", lambda t: 0.0 > t, lambda a: 0.0 > a),
+    ("and_or_invert", lambda t: ((t > 0) & (t < 1)) | ~(t > -0.5),
+     lambda a: ((a > 0) & (a < 1)) | ~(a > -0.5)),
+    ("any_all", lambda t: tg.stack([(t > 2).any(), (t > -9).all()]),
+     lambda a: np.array([(a > 2).any(), (a > -9).all()])),
+    ("isnan_isfinite", lambda t: (t / 0.0 * 0.0).isnan() | (t / 0.0).isfinite(),
+     lambda a: np.ones(a.shape, bool)),
+    ("sign", lambda t: t.sign(), np.sign),
+]
+
+
+@pytest.mark.parametrize("fn, ref", [c[1:] for c in NON_DIFFERENTIABLE_CASES],
+                         ids=[c[0] for c in NON_DIFFERENTIABLE_CASES])
+def test_non_differentiable_methods(fn, ref):
+    data = np.random.default_rng(3).standard_normal((3, 4))
+    x = tg.tensor(data, requires_grad=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = fn(x)
+        expected = ref(data)
+    assert not out.requires_grad and out.grad_fn is None
+    assert out.dtype.kind in ("f" if expected.dtype.kind == "f" else "biu"), out.dtype
+    np.testing.assert_array_equal(out.data, expected)
+
+
+def test_argmax_dtype_is_int64():
+    assert tg.tensor([[1.0, 3.0], [4.0, 2.0]]).argmax(1).dtype == np.int64
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules at their documented special points
+# ---------------------------------------------------------------------------------------------
+
+def _grad(fn, data):
+    x = tg.tensor(np.asarray(data, dtype=np.float64), requires_grad=True)
+    fn(x).sum().backward()
+    return x.grad.data
+
+
+def test_max_ties_share_the_gradient():
+    np.testing.assert_allclose(_grad(lambda x: x.max(), [1.0, 3.0, 3.0]), [0, 0.5, 0.5])
+    np.testing.assert_allclose(_grad(lambda x: x.max(1), [[2.0, 2.0, 2.0], [0.0, 1.0, 0.0]]),
+                               [[1 / 3] * 3, [0, 1, 0]])
+
+
+def test_maximum_tie_splits_the_gradient():
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    b = tg.tensor([1.0, 3.0], requires_grad=True)
+    tg.maximum(a, b).sum().backward()
+    np.testing.assert_allclose(a.grad.data, [0.5, 0.0])
+    np.testing.assert_allclose(b.grad.data, [0.5, 1.0])
+
+
+def test_abs_and_relu_at_zero_have_gradient_zero():
+    np.testing.assert_allclose(_grad(lambda x: x.abs(), [-1.0, 0.0, 2.0]), [-1, 0, 1])
+    np.testing.assert_allclose(_grad(lambda x: x.relu(), [-1.0, 0.0, 2.0]), [0, 0, 1])
+
+
+def test_clamp_gradient_is_one_inside_and_at_bounds_zero_outside():
+    np.testing.assert_allclose(_grad(lambda x: x.clamp(-1, 1), [-2.0, -1.0, 0.0, 1.0, 3.0]),
+                               [0, 1, 1, 1, 0])
+
+
+def test_repeated_indices_accumulate_gradients():
+    np.testing.assert_allclose(_grad(lambda x: x[[0, 2, 2, 2]], [1.0, 2.0, 3.0]), [1, 0, 3])
+    g = _grad(lambda x: x[np.array([[0, 0], [1, 0]]), np.array([[1, 1], [1, 1]])],
+              np.zeros((2, 2)))
+    np.testing.assert_allclose(g, [[0, 3], [0, 1]])
+
+
+def test_bool_mask_gradient_lands_on_selected_elements():
+    mask = MASK34
+    g = _grad(lambda x: x[mask] * 2, np.ones((3, 4)))
+    np.testing.assert_allclose(g, 2.0 * mask)
+
+
+def test_pow_gradient_of_exponent_is_only_computed_when_needed():
+    base = tg.tensor([-1.0, 2.0], requires_grad=True)   # ln(−1) would be NaN for ∂/∂exponent
+    (base ** 2).sum().backward()
+    np.testing.assert_allclose(base.grad.data, [-2.0, 4.0])
+    assert np.isfinite(base.grad.data).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# The fused Linear op equals the composite it replaces
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("x_shape", [(5, 3), (2, 4, 3), (3,)])
+def test_fused_linear_equals_composite(x_shape):
+    generator = np.random.default_rng(1)
+    arrays = [generator.standard_normal(s) for s in (x_shape, (4, 3), (4,))]
+    fused = [tg.tensor(a, requires_grad=True) for a in arrays]
+    composite = [tg.tensor(a, requires_grad=True) for a in arrays]
+    out_fused = F.linear(*fused)
+    x, w, b = composite
+    out_composite = x @ w.T + b
+    assert out_fused.grad_fn.name == "Linear"
+    assert {n._ctx.name for n in topological_order(out_composite)} >= {"MatMul", "Permute", "Add"}
+    np.testing.assert_allclose(out_fused.data, out_composite.data, rtol=1e-12, atol=1e-12)
+    upstream = generator.standard_normal(out_fused.shape)
+    out_fused.backward(tg.tensor(upstream))
+    out_composite.backward(tg.tensor(upstream))
+    for f, c in zip(fused, composite):
+        np.testing.assert_allclose(f.grad.data, c.grad.data, rtol=1e-12, atol=1e-12)
+
+
+def test_fused_linear_second_derivatives_equal_composite():
+    generator = np.random.default_rng(2)
+    arrays = [generator.standard_normal(s) for s in ((3, 2), (2, 2), (2,))]
+
+    def hessian_vector(fn):
+        leaves = [tg.tensor(a, requires_grad=True) for a in arrays]
+        loss = fn(*leaves).tanh().sum()
+        grads = tg.grad(loss, leaves, create_graph=True)
+        total = sum((g * g).sum() for g in grads)
+        return [g.data for g in tg.grad(total, leaves)]
+
+    fused = hessian_vector(F.linear)
+    composite = hessian_vector(lambda x, w, b: x @ w.T + b)
+    for f, c in zip(fused, composite):
+        np.testing.assert_allclose(f, c, rtol=1e-10, atol=1e-12)
+
+
+FUSED_COSTS = [
+    ("squared_error", lambda a, y: F.squared_error(a, y, scale=1 / 6),
+     lambda a, y: ((a - y) ** 2).sum() * (1 / 6), "SquaredError"),
+    ("softmax_cross_entropy", lambda x, p: F.softmax_cross_entropy(x, p.detach()),
+     lambda x, p: -(x.log_softmax(1) * p.detach()).sum() * (1 / 3), "SoftmaxCrossEntropy"),
+]
+
+
+@pytest.mark.parametrize("fused, composite, op", [f[1:] for f in FUSED_COSTS],
+                         ids=[f[0] for f in FUSED_COSTS])
+def test_fused_costs_equal_their_composites(fused, composite, op):
+    generator = np.random.default_rng(5)
+    arrays = [generator.standard_normal((3, 4)), np_softmax(generator.standard_normal((3, 4)), 1)]
+    results = []
+    for fn in (fused, composite):
+        leaves = [tg.tensor(a, requires_grad=True) for a in arrays]
+        out = fn(*leaves)
+        (first,) = tg.grad(out, leaves[:1], create_graph=True)
+        (second,) = tg.grad((first * first).sum(), leaves[:1])
+        results.append((out, first, second))
+    (fused_out, *fused_grads), (composite_out, *composite_grads) = results
+    assert fused_out.grad_fn.name == op
+    np.testing.assert_allclose(fused_out.data, composite_out.data, rtol=1e-12)
+    for f, c in zip(fused_grads, composite_grads):
+        np.testing.assert_allclose(f.data, c.data, rtol=1e-10, atol=1e-12)
+
+
+def test_conv2d_matches_the_direct_loop_in_float32_too():
+    generator = np.random.default_rng(4)
+    x = generator.standard_normal((2, 3, 5, 5)).astype(np.float32)
+    w = generator.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    b = generator.standard_normal(4).astype(np.float32)
+    out = F.conv2d(tg.Tensor(x), tg.Tensor(w), tg.Tensor(b), stride=1, padding=1)
+    assert out.dtype == np.float32 and out.shape == (2, 4, 5, 5)
+    np.testing.assert_allclose(out.data, np_conv2d(x.astype(np.float64), w, b, 1, 1),
+                               rtol=1e-4, atol=1e-4)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stability: no overflow warning (pytest turns RuntimeWarning into errors) and no NaN at ±1000
+# ---------------------------------------------------------------------------------------------
+
+STABLE = [
+    ("sigmoid", lambda x: x.sigmoid()),
+    ("softmax", lambda x: x.softmax(-1)),
+    ("log_softmax", lambda x: x.log_softmax(-1)),
+    ("logsumexp", lambda x: x.logsumexp(-1)),
+    ("tanh", lambda x: x.tanh()),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, fn", STABLE, ids=[s[0] for s in STABLE])
+def test_stable_at_extreme_inputs(name, fn, dtype):
+    data = np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -999.0],
+                     [1000.0, 1000.0, 999.0]], dtype=dtype)
+    x = tg.Tensor(data.copy(), requires_grad=True)
+    out = fn(x)
+    assert np.isfinite(out.data).all(), f"{name} forward: {out.data}"
+    out.backward(tg.Tensor(np.linspace(-1, 1, out.data.size).reshape(out.shape).astype(dtype)))
+    assert np.isfinite(x.grad.data).all(), f"{name} backward: {x.grad.data}"
+
+
+def test_extreme_values_are_right():
+    x = tg.tensor([[1000.0, -1000.0, 0.0]], dtype=tg.float64, requires_grad=True)
+    np.testing.assert_allclose(x.sigmoid().data, [[1.0, 0.0, 0.5]], atol=1e-300)
+    np.testing.assert_allclose(x.softmax().data, [[1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(x.log_softmax().data, [[0.0, -2000.0, -1000.0]])
+    np.testing.assert_allclose(x.logsumexp().data, 1000.0)
+    y = tg.tensor([-1000.0, -1000.0], dtype=tg.float64)
+    np.testing.assert_allclose(y.logsumexp().data, -1000.0 + np.log(2.0))
+    x.log_softmax().sum().backward()
+    np.testing.assert_allclose(x.grad.data, [[-2.0, 1.0, 1.0]])
+
+
+# ---------------------------------------------------------------------------------------------
+# The benchmark's numpy baselines compute what tinygrad computes (else its numbers mean little)
+# ---------------------------------------------------------------------------------------------
+
+def test_benchmark_baselines_match_tinygrad():
+    path = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "bench_ops.py"
+    spec = importlib.util.spec_from_file_location("bench_ops", path)
+    bench_ops = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_ops)
+    for bench in bench_ops.BENCHES:
+        # measure() asserts that numpy's output and gradients equal tinygrad's before timing
+        result = bench_ops.measure(bench, "small", repeat=1, budget=1e-4, use_torch=False)
+        assert result["recorded"] >= 1 and result["calls"] >= result["recorded"]
+        assert result["tinygrad"] > 0 and result["numpy"] > 0
