@@ -203,7 +203,12 @@ class Op:
     `create_graph=True` the backward pass builds a graph of its own (higher-order gradients).
     """
 
-    __slots__ = ("parents", "params", "needs_input_grad", "saved", "output", "site")
+    __slots__ = ("parents", "params", "__dict__")
+    # Defaults read through the class, so the hot path does not have to set them.
+    saved = None
+    output = None
+    site = None
+    needs_input_grad = (False,) * 8
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -214,8 +219,6 @@ class Op:
     def apply(cls, *inputs, **params):
         """Run the op on Tensors `inputs` and record it in the graph when a gradient is wanted."""
         ctx = cls.__new__(cls)
-        ctx.saved = None
-        ctx.output = None
         requires_grad = False
         if _state.grad_enabled:
             for t in inputs:
@@ -229,7 +232,7 @@ class Op:
             ctx.params = params
             out = Tensor._make(data, True, ctx)
         else:
-            ctx.needs_input_grad = (False,) * len(inputs)
+            # needs_input_grad stays the class default: all False
             data = ctx.forward(*[t.data for t in inputs], **params)
             out = Tensor._make(data, False, None)
         if type(data) is not np.ndarray:
@@ -368,8 +371,11 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
         key = id(root)
         grads[key] = grads[key] + root_grad if key in grads else root_grad
     captured = None if capture is None else {id(t): None for t in capture}
-    anomaly = _state.anomaly
-    with set_grad_enabled(create_graph):
+    state = _state
+    anomaly = state.anomaly
+    grad_was_enabled = state.grad_enabled
+    state.grad_enabled = create_graph  # the rules' own ops are recorded only for create_graph
+    try:
         for node in reversed(order):
             grad_out = grads.pop(id(node), None)
             if grad_out is None:
@@ -423,20 +429,38 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
                         if key in captured:
                             previous = captured[key]
                             captured[key] = parent_grad if previous is None else previous + parent_grad
+                    elif parent.grad is None:
+                        if not create_graph and (array is grad_out.data
+                                                 or not array.flags.writeable):
+                            # A gradient passed through unchanged (Add) or a broadcast view
+                            # (Sum) may be shared: each leaf gets its own writable .grad.
+                            parent_grad = Tensor._make(np.array(parent_grad.data), False, None)
+                        parent.grad = parent_grad
                     else:
-                        parent.grad = parent_grad if parent.grad is None else parent.grad + parent_grad
+                        parent.grad = parent.grad + parent_grad
                 elif key in grads:
                     grads[key] = grads[key] + parent_grad
                 else:
                     grads[key] = parent_grad
             if not retain_graph:
                 ctx.saved = _RELEASED
+    finally:
+        state.grad_enabled = grad_was_enabled
     if captured is not None:
         return [captured[id(t)] for t in capture]
     return None
 
 
 def _prepare_roots(outputs, grad_outputs, caller):
+    if type(outputs) is Tensor and (grad_outputs is None or type(grad_outputs) is Tensor):
+        # One output (every loss.backward()): skip the list handling below.
+        if outputs.requires_grad and (
+                grad_outputs.data.shape == outputs.data.shape if grad_outputs is not None
+                else outputs.data.size == 1):
+            if grad_outputs is None:
+                grad_outputs = Tensor._make(np.ones(outputs.data.shape, dtype=outputs.data.dtype),
+                                            False, None)
+            return (outputs,), (grad_outputs,)
     outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)

@@ -144,7 +144,12 @@ class Tensor:
         tensor([2., 4.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_retain", "__weakref__")
+    __slots__ = ("data", "requires_grad", "_ctx", "__dict__", "__weakref__")
+    # grad, name and the retain flag live in the instance dict only once set (leaves, named or
+    # retained tensors); the class defaults keep the op outputs' hot path to three writes.
+    grad = None
+    name = None
+    _retain = False
     __array_ufunc__ = None  # numpy defers to Tensor's reflected operators: array * tensor works
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
@@ -162,11 +167,8 @@ class Tensor:
         """Wrap an op's output without any checks (the hot path of Op.apply)."""
         t = cls.__new__(cls)
         t.data = data
-        t.grad = None
         t.requires_grad = requires_grad
-        t.name = None
         t._ctx = ctx
-        t._retain = False
         return t
 
     # -- basic properties ----------------------------------------------------------------------
