@@ -26,7 +26,25 @@ def _check_optimizer(name, optimizer):
                         f"{type(optimizer).__name__}")
 
 
-class LRScheduler:
+class _ScheduleState:
+    """What every schedule shares: the last learning rates and a plain-dict state."""
+
+    def get_last_lr(self):
+        """The learning rates set by the last `step()` (a list, one per parameter group)."""
+        return list(self._last_lr)
+
+    def state_dict(self):
+        """Everything but the optimizer, as a plain dict (save it beside the optimizer's)."""
+        return {key: (list(value) if isinstance(value, list) else value)
+                for key, value in self.__dict__.items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict):
+        """Restore a state made by `state_dict()`."""
+        self.__dict__.update({key: (list(value) if isinstance(value, (list, tuple)) else value)
+                              for key, value in state_dict.items()})
+
+
+class LRScheduler(_ScheduleState):
     """Base class of the epoch-indexed schedules: lr of each group = f(base lr, epoch).
 
     On creation each group's current lr is recorded as its "initial_lr" (the base lr) and
@@ -68,20 +86,6 @@ class LRScheduler:
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self):
-        """The learning rates set by the last `step()` (a list, one per parameter group)."""
-        return list(self._last_lr)
-
-    def state_dict(self):
-        """Everything but the optimizer, as a plain dict (save it beside the optimizer's)."""
-        return {key: (list(value) if isinstance(value, list) else value)
-                for key, value in self.__dict__.items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict):
-        """Restore a state made by `state_dict()`."""
-        self.__dict__.update({key: (list(value) if isinstance(value, (list, tuple)) else value)
-                              for key, value in state_dict.items()})
 
     def __repr__(self):
         return (f"{type(self).__name__}(last_epoch={self.last_epoch}, "
@@ -157,7 +161,7 @@ class CosineAnnealingLR(LRScheduler):
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_ScheduleState):
     """Multiply the lr by `factor` when a metric has stopped improving for `patience` epochs.
 
     Call `step(metric)` once per epoch with the validation loss (mode="min") or accuracy
@@ -260,20 +264,6 @@ class ReduceLROnPlateau:
     @property
     def in_cooldown(self):
         return self.cooldown_counter > 0
-
-    def get_last_lr(self):
-        """The learning rates after the last `step()` (a list, one per parameter group)."""
-        return list(self._last_lr)
-
-    def state_dict(self):
-        """Everything but the optimizer, as a plain dict."""
-        return {key: (list(value) if isinstance(value, list) else value)
-                for key, value in self.__dict__.items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict):
-        """Restore a state made by `state_dict()`."""
-        self.__dict__.update({key: (list(value) if isinstance(value, (list, tuple)) else value)
-                              for key, value in state_dict.items()})
 
     def __repr__(self):
         return (f"ReduceLROnPlateau(mode={self.mode!r}, factor={self.factor}, "
