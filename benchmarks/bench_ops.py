@@ -443,6 +443,77 @@ def print_summary(results):
           "arithmetic and memory traffic dominate and the difference carries more timing noise.")
 
 
+# name: (tinygrad op, numpy forward, numpy backward of the same rule: (g, input, output, c) -> g)
+CHAIN_OPS = {
+    "add": (lambda t, c: t + c, lambda a, c: a + c, lambda g, x, y, c: g),
+    "mul": (lambda t, c: t * c, lambda a, c: a * c, lambda g, x, y, c: g * c),
+    "tanh": (lambda t, c: t.tanh(), lambda a, c: np.tanh(a), lambda g, x, y, c: g * (1 - y * y)),
+    "sigmoid": (lambda t, c: t.sigmoid(), lambda a, c: 1 / (1 + np.exp(-a)),
+                lambda g, x, y, c: g * y * (1 - y)),
+    "relu": (lambda t, c: t.relu(), lambda a, c: a * (a > 0), lambda g, x, y, c: g * (x > 0)),
+}
+
+
+def chain_costs(repeat, budget, length=20, size="small"):
+    """The marginal cost of one more recorded op, and the fixed cost of one backward() call.
+
+    A single-op graph charges the whole fixed cost of backward() (the topological sort, the
+    seed gradient) to its one op. Here each op is applied `length` times in a chain and once;
+    the difference divided by length − 1 is what one more recorded op costs in a real graph
+    (forward, its backward rule, the engine's bookkeeping), and the numpy arithmetic of the
+    same forward and backward math is subtracted to leave the framework's own overhead.
+    """
+    n, d = SIZES[size]
+    generator = np.random.default_rng(0)
+    base = (generator.standard_normal((n, d)) * 0.5).astype(np.float32)
+    constant = (generator.uniform(0.9, 1.1, (n, d))).astype(np.float32)
+    rows = []
+    for name, (tg_op, np_op, np_backward) in CHAIN_OPS.items():
+        x = tg.Tensor(base.copy(), requires_grad=True)
+        c = tg.Tensor(constant)
+        upstream = tg.Tensor(np.ones((n, d), dtype=np.float32))
+
+        def chain(k):
+            def run():
+                x.grad = None
+                y = x
+                for _ in range(k):
+                    y = tg_op(y, c)
+                y.backward(upstream)
+            return run
+
+        def numpy_chain(k):
+            def run():
+                values = [base]
+                for _ in range(k):
+                    values.append(np_op(values[-1], constant))
+                g = np.ones_like(base)
+                for i in range(k, 0, -1):
+                    g = np_backward(g, values[i - 1], values[i], constant)
+            return run
+
+        times = _interleaved_medians({"one": chain(1), "many": chain(length),
+                                      "numpy_one": numpy_chain(1),
+                                      "numpy_many": numpy_chain(length)}, repeat, budget)
+        per_op = (times["many"] - times["one"]) / (length - 1)
+        numpy_per_op = (times["numpy_many"] - times["numpy_one"]) / (length - 1)
+        rows.append((name, per_op, per_op - numpy_per_op, times["one"] - per_op))
+    return rows
+
+
+def print_chain_costs(rows, length=20):
+    print(f"\nIn a chain of {length} ops (small inputs): µs per additional recorded op "
+          f"(forward + backward rule + engine)")
+    print(f"{'op':10s} {'total':>8s} {'overhead':>9s} {'fixed cost of backward()':>26s}")
+    for name, total, overhead, fixed in rows:
+        print(f"{name:10s} {total:8.2f} {overhead:9.2f} {fixed:26.2f}")
+    overheads = [r[2] for r in rows]
+    verdict = "meets" if statistics.median(overheads) < 5 else "misses"
+    print(f"median overhead per additional recorded op: {statistics.median(overheads):.2f} µs "
+          f"-> {verdict} the 5 µs target; fixed cost of one backward() call: median "
+          f"{statistics.median(r[3] for r in rows):.2f} µs")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 repeats, shorter measurements")
@@ -484,8 +555,10 @@ def main(argv=None):
                 print(f"\r  measured {len(results)}/{len(sizes) * len(benches)}", end="",
                       file=sys.stderr, flush=True)
         print(file=sys.stderr)
+        chain_rows = chain_costs(repeat, budget)
     print_table(results)
     print_summary(results)
+    print_chain_costs(chain_rows)
     return results
 
 
