@@ -147,6 +147,10 @@ class NumpyByHand:
         self.activation, self.cost, self.lr = activation, cost, lr
 
     def epoch(self, images, targets, order):
+        with np.errstate(over="ignore"):  # e^(−z) overflows to inf for very negative z: σ = 0
+            return self._epoch(images, targets, order)
+
+    def _epoch(self, images, targets, order):
         (w1, b1), (w2, b2) = self.params
         lr = self.lr
         sigmoid = self.activation == "sigmoid"
@@ -195,7 +199,7 @@ def run_workload(label, images, labels, one_hot, sizes, activation, cost, lr, ba
     runners = {cls.name: cls(weights, activation, cost, lr) for cls in implementations()}
     times = {name: [] for name in runners}
     targets = targets_for[cost]
-    warm_up = batches(len(images), batch_size, seed - 1)[:100]
+    warm_up = batches(len(images), batch_size, seed + 1000)[:100]
     for runner in runners.values():
         runner.epoch(images, targets, warm_up)  # first-call costs (allocations, lazy set-up)
     runners = {cls.name: cls(weights, activation, cost, lr) for cls in implementations()}
@@ -206,7 +210,12 @@ def run_workload(label, images, labels, one_hot, sizes, activation, cost, lr, ba
             runner.epoch(images, targets, order)
             times[name].append(time.perf_counter() - start)
     medians = {name: statistics.median(t) for name, t in times.items()}
-    # Same start, same order, same math: the weights must agree (float32 rounding apart).
+    # Same start, same order, same math: after 200 steps the weights must agree up to float32
+    # rounding (over whole epochs at η = 3 such differences grow, so this is checked early).
+    runners = {cls.name: cls(weights, activation, cost, lr) for cls in implementations()}
+    check_order = batches(len(images), batch_size, seed + 2000)[:200]
+    for runner in runners.values():
+        runner.epoch(images, targets, check_order)
     reference = runners["numpy by hand"].weights()
     agreement = {name: max(float(np.abs(a - b).max()) for a, b in zip(runner.weights(), reference))
                  for name, runner in runners.items()}
@@ -305,7 +314,7 @@ def main(argv=None):
     for label, n_examples, values in (("W1", len(images), w1), ("W2", len(images), w2)):
         print(f"{label} examples/second: " + ", ".join(
             f"{n} {n_examples / values[n]:,.0f}" for n in names))
-    print("largest weight difference after the same epochs (vs numpy by hand): W1 " +
+    print("largest weight difference after the same 200 steps (vs numpy by hand): W1 " +
           ", ".join(f"{n} {agree1[n]:.2e}" for n in names) + "; W2 " +
           ", ".join(f"{n} {agree2[n]:.2e}" for n in names))
     peak = matmul_peak_gflops()
