@@ -421,6 +421,9 @@ class Tensor:
         b = other if type(other) is Tensor else self._operand(other)
         a = self
         if a.data.shape != b.data.shape:
+            if (b.data.ndim == 0 and not b.requires_grad) or (a.data.ndim == 0
+                                                              and not a.requires_grad):
+                return a, b  # a constant number: numpy broadcasts it, nothing to sum back
             shape = broadcast_shape(a.data.shape, b.data.shape, op)
             if a.requires_grad and a.data.shape != shape:
                 a = a.expand(shape)
