@@ -398,7 +398,9 @@ class Tensor:
             constant = _CONSTANTS.get(key)
             if constant is None:
                 constant = self._number_operand(other)
-                if len(_CONSTANTS) < 4096:
+                # −0.0 == 0.0 and NaN != NaN as dict keys: those are never cached
+                if len(_CONSTANTS) < 4096 and (other != 0 or type(other) is int) \
+                        and other == other:
                     constant.data.flags.writeable = False
                     _CONSTANTS[key] = constant
             return constant
