@@ -190,7 +190,9 @@ def _check_finite(array, op, phase, site, detail, inputs=()):
 registry = {}
 """Every primitive op class by name: the rulebook's table of contents (filled by subclassing)."""
 
-_RELEASED = ()
+# The marker of a released node's saved values: its own object, so that it can never be
+# mistaken for what an op saved (an op that saves nothing has ()).
+_RELEASED = ("released by backward()",)
 
 
 class Op:
