@@ -229,14 +229,17 @@ class Op:
                     break
         if requires_grad:
             ctx.needs_input_grad = tuple([t.requires_grad for t in inputs])
-            data = ctx.forward(*[t.data for t in inputs], **params)
             ctx.parents = inputs
             ctx.params = params
-            out = Tensor._make(data, True, ctx)
+        # (needs_input_grad otherwise stays the class default: all False)
+        arity = len(inputs)
+        if arity == 2:  # the common cases without building a list of arrays
+            data = ctx.forward(inputs[0].data, inputs[1].data, **params)
+        elif arity == 1:
+            data = ctx.forward(inputs[0].data, **params)
         else:
-            # needs_input_grad stays the class default: all False
             data = ctx.forward(*[t.data for t in inputs], **params)
-            out = Tensor._make(data, False, None)
+        out = Tensor._make(data, requires_grad, ctx if requires_grad else None)
         if type(data) is not np.ndarray:
             # numpy returns scalars for 0-d results; keep .data an array (and saved ones in sync)
             scalar, data = data, np.asarray(data)
