@@ -38,7 +38,39 @@ def is_grad_enabled():
     return _state.grad_enabled
 
 
-class set_grad_enabled:
+class _ModeSwitch:
+    """Sets one field of the per-thread state for a `with` block or a decorated function, and
+    puts the previous value back afterwards (nesting and exceptions included)."""
+
+    field = None
+
+    def __init__(self, value):
+        self.value = bool(value)
+        self.previous = []
+
+    def __enter__(self):
+        self.previous.append(getattr(_state, self.field))
+        setattr(_state, self.field, self.value)
+        return self
+
+    def __exit__(self, *exc_info):
+        setattr(_state, self.field, self.previous.pop())
+        return False
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with self._fresh():  # one switch per call: calls in other threads keep their own
+                return function(*args, **kwargs)
+        return wrapper
+
+    def _fresh(self):
+        switch = object.__new__(type(self))
+        switch.value, switch.previous = self.value, []
+        return switch
+
+
+class set_grad_enabled(_ModeSwitch):
     """Context manager and decorator that turns graph recording on or off.
 
     Example:
@@ -46,25 +78,14 @@ class set_grad_enabled:
         ...     y = x * 2          # y.requires_grad is False
     """
 
+    field = "grad_enabled"
+
     def __init__(self, mode=True):
-        self.mode = bool(mode)
-        self.previous = []
+        super().__init__(mode)
 
-    def __enter__(self):
-        self.previous.append(_state.grad_enabled)
-        _state.grad_enabled = self.mode
-        return self
-
-    def __exit__(self, *exc_info):
-        _state.grad_enabled = self.previous.pop()
-        return False
-
-    def __call__(self, function):
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(self.mode):
-                return function(*args, **kwargs)
-        return wrapper
+    @property
+    def mode(self):
+        return self.value
 
 
 class no_grad(set_grad_enabled):
@@ -90,7 +111,7 @@ class AnomalyError(RuntimeError):
     """Raised inside `detect_anomaly()` at the first NaN or infinity an op produces."""
 
 
-class detect_anomaly:
+class detect_anomaly(_ModeSwitch):
     """Context manager and decorator: find the op where a NaN or an infinity was born.
 
     Inside it, every op's forward output and every gradient of the backward pass is checked;
@@ -103,25 +124,14 @@ class detect_anomaly:
         ...     x.log().sum().backward()    # AnomalyError: Log ... forward ... line 12 ...
     """
 
+    field = "anomaly"
+
     def __init__(self, check_nan=True):
-        self.check_nan = check_nan
-        self.previous = []
+        super().__init__(check_nan)
 
-    def __enter__(self):
-        self.previous.append(_state.anomaly)
-        _state.anomaly = self.check_nan
-        return self
-
-    def __exit__(self, *exc_info):
-        _state.anomaly = self.previous.pop()
-        return False
-
-    def __call__(self, function):
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            with detect_anomaly(self.check_nan):
-                return function(*args, **kwargs)
-        return wrapper
+    @property
+    def check_nan(self):
+        return self.value
 
 
 def is_anomaly_enabled():
