@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import ops
-from .tensor import Tensor, maximum, minimum, where, cat, stack
+from .tensor import Tensor, broadcast_shape, cat, maximum, minimum, stack, where
 
 __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "softmax", "log_softmax",
@@ -138,7 +138,6 @@ def squared_error(a, y, scale=1.0):
     """
     y = y if isinstance(y, Tensor) else a._operand(y)
     if y.shape != a.shape:
-        from .tensor import broadcast_shape
         shape = broadcast_shape(a.shape, y.shape, "squared_error")
         if shape != a.shape:
             raise ValueError(f"squared_error: targets of shape {y.shape} would broadcast the "
@@ -174,9 +173,10 @@ def softmax_cross_entropy(logits, targets, reduction="mean"):
         if target.shape[0] != n:
             raise ValueError(f"softmax_cross_entropy: {n} rows of logits but {target.shape[0]} "
                              f"targets")
-        if target.size and (target.min() < 0 or target.max() >= k):
-            raise ValueError(f"softmax_cross_entropy: class index {int(target.max()) if target.max() >= k else int(target.min())} "
-                             f"is out of range for {k} classes (valid: 0..{k - 1})")
+        outside = target[(target < 0) | (target >= k)]
+        if outside.size:
+            raise ValueError(f"softmax_cross_entropy: class index {int(outside[0])} is out of "
+                             f"range for {k} classes (valid: 0..{k - 1})")
     elif target.shape != logits.shape:
         raise ValueError(f"softmax_cross_entropy: targets of shape {target.shape} do not match "
                          f"logits of shape {logits.shape}; give class indices ({n},) or "
