@@ -427,10 +427,11 @@ class Tensor:
                                                               and not a.requires_grad):
                 return a, b  # a constant number: numpy broadcasts it, nothing to sum back
             shape = broadcast_shape(a.data.shape, b.data.shape, op)
-            if a.requires_grad and a.data.shape != shape:
-                a = a.expand(shape)
-            if b.requires_grad and b.data.shape != shape:
-                b = b.expand(shape)
+            if autograd.is_grad_enabled():  # nothing is summed back when nothing is recorded
+                if a.requires_grad and a.data.shape != shape:
+                    a = a.expand(shape)
+                if b.requires_grad and b.data.shape != shape:
+                    b = b.expand(shape)
         return a, b
 
     # -- arithmetic ------------------------------------------------------------------------------
