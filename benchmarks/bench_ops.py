@@ -39,8 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import autograd
-from tinygrad_edu import functional as F
+from tinygrad_edu.core import autograd
+from tinygrad_edu.core import functional as F
 
 try:
     import torch

@@ -19,7 +19,7 @@ import os
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import DataLoader, load_mnist
-from tinygrad_edu.plots import GradientFlowRecorder
+from tinygrad_edu.lens.plots import GradientFlowRecorder
 
 
 def sigmoid_network(hidden_layers, width=30):

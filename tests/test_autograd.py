@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import autograd, ops
-from tinygrad_edu.autograd import call_rule, topological_order
+from tinygrad_edu.core import autograd, ops
+from tinygrad_edu.core.autograd import call_rule, topological_order
 
 # numpy's own wording: none of it may leak into our error messages
 NUMPY_TEXTS = ("operands could not be broadcast", "Input operand", "core dimension",
@@ -468,14 +468,14 @@ def test_dim_of_the_wrong_type_and_repeated_dims():
     (lambda: tg.ones(2, 3).expand(3, 3), ("expand", "(2, 3)", "(3, 3)")),
     (lambda: tg.cat([tg.ones(2, 3), tg.ones(3, 4)]), ("cat", "(3, 4)", "(2, 3)")),
     (lambda: tg.stack([tg.ones(2), tg.ones(3)]), ("stack", "(3,)", "(2,)")),
-    (lambda: tg.functional.linear(tg.ones(2, 3), tg.ones(4, 2), tg.ones(4)),
+    (lambda: tg.nn.functional.linear(tg.ones(2, 3), tg.ones(4, 2), tg.ones(4)),
      ("linear", "(2, 3)", "(4, 2)")),
-    (lambda: tg.functional.linear(tg.ones(2, 3), tg.ones(4, 3), tg.ones(3)),
+    (lambda: tg.nn.functional.linear(tg.ones(2, 3), tg.ones(4, 3), tg.ones(3)),
      ("linear", "bias", "(4,)")),
-    (lambda: tg.functional.conv2d(tg.ones(1, 2, 4, 4), tg.ones(3, 3, 2, 2)),
+    (lambda: tg.nn.functional.conv2d(tg.ones(1, 2, 4, 4), tg.ones(3, 3, 2, 2)),
      ("conv2d", "2 channels", "3")),
-    (lambda: tg.functional.conv2d(tg.ones(2, 4, 4), tg.ones(3, 2, 2, 2)), ("conv2d", "4-D")),
-    (lambda: tg.functional.unfold(tg.ones(1, 1, 2, 2), 3), ("unfold", "3×3", "2×2")),
+    (lambda: tg.nn.functional.conv2d(tg.ones(2, 4, 4), tg.ones(3, 2, 2, 2)), ("conv2d", "4-D")),
+    (lambda: tg.nn.functional.unfold(tg.ones(1, 1, 2, 2), 3), ("unfold", "3×3", "2×2")),
     (lambda: tg.ones(2, 3).var(1, correction=3), ("var", "correction=3")),
     (lambda: tg.ones(2, 3).clamp(), ("clamp",)),
     (lambda: tg.ones(2, 3).clamp(1.0, 0.0), ("clamp", "min=1.0", "max=0.0")),

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinygrad_edu import rng
+from tinygrad_edu.core import rng
 from tinygrad_edu.data import (
     DataLoader,
     Dataset,
@@ -25,7 +25,7 @@ from tinygrad_edu.data import (
     read_idx,
 )
 from tinygrad_edu.data import mnist
-from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.core.tensor import Tensor
 
 TYPE_CODES = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C, np.float32: 0x0D, np.float64: 0x0E}
 

@@ -5,7 +5,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import equations, nn
-from tinygrad_edu.equations import ACTIVATIONS, Activation, backprop, closed_form, compare
+from tinygrad_edu.lens.equations import ACTIVATIONS, Activation, backprop, closed_form, compare
 
 ACTIVATION_MODULES = {
     "Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh, "ReLU": nn.ReLU, "Identity": nn.Identity,

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import explain as explain_module
-from tinygrad_edu.autograd import topological_order
-from tinygrad_edu.explain import chain_rule_steps, explain, summarize, trace_backward
+from tinygrad_edu.lens import explain as explain_module
+from tinygrad_edu.core.autograd import topological_order
+from tinygrad_edu.lens.explain import chain_rule_steps, explain, summarize, trace_backward
 
 
 def rows(text):

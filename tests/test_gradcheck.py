@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import ops
-from tinygrad_edu.gradcheck import GradcheckError, RuleReport, check_rules
+from tinygrad_edu.core import ops
+from tinygrad_edu.lens.gradcheck import GradcheckError, RuleReport, check_rules
 
 
 def leaf(*shape, seed=0, low=None):
@@ -228,7 +228,7 @@ def test_check_rules_reports_every_node_of_a_correct_graph():
     x, w = leaf(4, 3), leaf(2, 3, seed=1)
     x.name, w.name = "x", "w"
     b = tg.tensor(np.zeros(2), requires_grad=True)
-    out = tg.functional.linear(x, w, b).relu()
+    out = tg.nn.functional.linear(x, w, b).relu()
     out.name = "hidden"
     reports = check_rules(out.sum())
     assert all(isinstance(r, RuleReport) for r in reports)

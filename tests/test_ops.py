@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import autograd, ops
-from tinygrad_edu import functional as F
-from tinygrad_edu.autograd import topological_order
+from tinygrad_edu.core import autograd, ops
+from tinygrad_edu.core import functional as F
+from tinygrad_edu.core.autograd import topological_order
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 
 from tinygrad_edu import serialization
 from tinygrad_edu.serialization import CheckpointError, LoadResult, load, load_into, load_metadata, save
-from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.core.tensor import Tensor
 
 
 class TinyModule:

@@ -10,7 +10,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, viz
-from tinygrad_edu.explain import summarize, trace_backward
+from tinygrad_edu.lens.explain import summarize, trace_backward
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import rng
+from tinygrad_edu.core import rng
 
 
 # ---------------------------------------------------------------------------------------------

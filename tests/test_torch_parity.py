@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import functional as F
+from tinygrad_edu.core import functional as F
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional

@@ -12,7 +12,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, viz
-from tinygrad_edu.autograd import topological_order
+from tinygrad_edu.core.autograd import topological_order
 
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="graphviz's `dot` is not installed "

@@ -8,13 +8,11 @@
 
 import importlib
 
-from .autograd import (AnomalyError, detect_anomaly, enable_grad, grad, is_anomaly_enabled,
-                       is_grad_enabled, no_grad, registry, set_grad_enabled)
-from .gradcheck import GradcheckError, check_rules, gradcheck, gradgradcheck
-from .rng import manual_seed
-from .tensor import (Tensor, arange, bool_, cat, eye, float32, float64, full, full_like, int32,
-                     int64, linspace, maximum, minimum, ones, ones_like, rand, rand_like, randint,
-                     randn, randn_like, stack, tensor, where, zeros, zeros_like)
+from .core import (AnomalyError, Tensor, arange, bool_, cat, detect_anomaly, enable_grad, eye,
+                   float32, float64, full, full_like, grad, int32, int64, is_anomaly_enabled,
+                   is_grad_enabled, linspace, manual_seed, maximum, minimum, no_grad, ones,
+                   ones_like, rand, rand_like, randint, randn, randn_like, registry,
+                   set_grad_enabled, stack, tensor, where, zeros, zeros_like)
 
 __version__ = "0.1.0"
 
@@ -26,18 +24,33 @@ __all__ = [
     "is_anomaly_enabled", "AnomalyError", "registry", "manual_seed", "gradcheck", "gradgradcheck",
     "check_rules", "GradcheckError", "save", "load",
     "nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron", "serialization",
-    "functional", "explain", "plots",
+    "explain", "plots",
 ]
+
+
+def _explain(self, markdown=False, **options):
+    """A text trace of backpropagation from this tensor: one chain-rule step per node, with the
+    numbers (see tinygrad_edu.lens.explain; the core itself imports none of the views)."""
+    from .lens.explain import explain
+    return explain(self, markdown=markdown, **options)
+
+
+Tensor.explain = _explain
 
 # Submodules are imported on first use (PEP 562): `import tinygrad_edu` stays fast and a
 # lesson about tensors does not pay for graphviz, tqdm or the MNIST reader.
-_SUBMODULES = {"nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron",
-               "serialization", "functional", "explain", "ops", "plots"}
+_SUBMODULES = {"nn": ".nn", "optim": ".optim", "data": ".data", "train": ".train",
+               "tune": ".tune", "perceptron": ".perceptron", "serialization": ".serialization",
+               "core": ".core", "ops": ".core.ops", "viz": ".lens.viz", "explain": ".lens.explain",
+               "equations": ".lens.equations", "plots": ".lens.plots"}
+_LENS_FUNCTIONS = {"gradcheck", "gradgradcheck", "check_rules", "GradcheckError"}
 
 
 def __getattr__(name):
     if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
+        return importlib.import_module(_SUBMODULES[name], __name__)
+    if name in _LENS_FUNCTIONS:
+        return getattr(importlib.import_module(".lens.gradcheck", __name__), name)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".serialization", __name__), name)
     raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")

@@ -147,8 +147,8 @@ def _percent(value):
 
 def _draw_graph(model, cost, images, labels, path_stem):
     """Draw the graph of one mini-batch's cost; returns the path written (.svg, or .dot)."""
-    from . import viz
-    from .tensor import Tensor
+    from .lens import viz
+    from .core.tensor import Tensor
     loss = cost(model(Tensor(images, name="x (10 images)")), Tensor(labels, name="y (labels)"))
     try:
         return viz.draw(loss, path_stem + ".svg", params=model,

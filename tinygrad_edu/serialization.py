@@ -21,7 +21,7 @@ import zlib
 
 import numpy as np
 
-from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.core.tensor import Tensor
 
 __all__ = ["CheckpointError", "save", "load", "load_metadata", "load_into", "LoadResult", "FORMAT", "VERSION"]
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import rng
-from .autograd import no_grad
-from .tensor import Tensor
+from .core import rng
+from .core.autograd import no_grad
+from .core.tensor import Tensor
 
 __all__ = ["fit", "evaluate", "predict", "History", "TrainingDiverged"]
 

@@ -5,8 +5,8 @@ import numbers
 
 import numpy as np
 
-from tinygrad_edu import rng
-from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.core import rng
+from tinygrad_edu.core.tensor import Tensor
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
 

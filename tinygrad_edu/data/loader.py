@@ -4,9 +4,9 @@ import numbers
 
 import numpy as np
 
-from tinygrad_edu import rng
+from tinygrad_edu.core import rng
 from tinygrad_edu.data.dataset import Subset, TensorDataset
-from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.core.tensor import Tensor
 
 __all__ = ["DataLoader", "default_collate"]
 

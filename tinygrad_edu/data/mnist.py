@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from tinygrad_edu.data.dataset import TensorDataset
-from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.core.tensor import Tensor
 
 __all__ = [
     "IDXError",

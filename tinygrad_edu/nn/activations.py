@@ -7,7 +7,7 @@ Each is composed from the rulebook's primitives (ops.py), so its derivative come
 rules; the docstrings state f and f′ so a test can compare them with finite differences.
 """
 
-from ..tensor import Tensor, where
+from ..core.tensor import Tensor, where
 from .module import Module
 
 __all__ = [

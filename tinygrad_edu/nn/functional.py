@@ -10,10 +10,10 @@ documented; dropout and batch_norm are defined here.
 
 import numpy as np
 
-from .. import rng
-from ..functional import avg_pool2d, conv2d, fold, linear, log_softmax, logsumexp, max_pool2d, \
+from ..core import rng
+from ..core.functional import avg_pool2d, conv2d, fold, linear, log_softmax, logsumexp, max_pool2d, \
     softmax, unfold
-from ..tensor import Tensor
+from ..core.tensor import Tensor
 from .activations import gaussian, heaviside, identity, leaky_relu, relu, saturated_linear, \
     sigmoid, step, tanh
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, \

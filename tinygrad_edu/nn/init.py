@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from .. import rng
-from ..tensor import Tensor
+from ..core import rng
+from ..core.tensor import Tensor
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "zeros_", "ones_", "constant_", "xavier_uniform_",

@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 
-from .. import functional as core
-from ..tensor import Tensor
+from ..core import functional as core
+from ..core.tensor import Tensor
 from . import functional as F
 from . import init
 from .activations import Identity

@@ -18,9 +18,9 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor, maximum, where
-from ..tensor import tensor as make_tensor
-from .. import functional
+from ..core.tensor import Tensor, maximum, where
+from ..core.tensor import tensor as make_tensor
+from ..core import functional
 from .module import Module
 
 __all__ = [

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..core.tensor import Tensor
 
 __all__ = ["Parameter", "Module", "IncompatibleKeys", "functional_call"]
 

@@ -23,8 +23,8 @@ import numbers
 
 import numpy as np
 
-from ..autograd import enable_grad
-from ..tensor import Tensor
+from ..core.autograd import enable_grad
+from ..core.tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 

@@ -139,7 +139,8 @@ def is_anomaly_enabled():
     return _state.anomaly
 
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+# the whole tinygrad_edu package (core, nn, train, ...): a "user line" is outside all of it
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _user_frame():

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import autograd
-from .autograd import no_grad, topological_order
-from .tensor import Tensor
+from ..core import autograd
+from ..core.autograd import no_grad, topological_order
+from ..core.tensor import Tensor
 
 __all__ = [
     "explain", "Explanation", "trace_backward", "BackwardTrace", "BackwardStep", "SentGradient",

@@ -24,10 +24,10 @@ import re
 import shutil
 import subprocess
 
-from .autograd import topological_order
+from ..core.autograd import topological_order
 from .explain import (_all_tensors, _input_names, parameter_names, summarize, tensor_labels,
                       trace_backward)
-from .tensor import Tensor
+from ..core.tensor import Tensor
 
 __all__ = ["to_dot", "draw", "html", "render", "GraphvizNotFound", "FORMATS"]
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import autograd
-from .autograd import enable_grad, no_grad, topological_order
-from .tensor import Tensor
+from ..core import autograd
+from ..core.autograd import enable_grad, no_grad, topological_order
+from ..core.tensor import Tensor
 
 __all__ = ["gradcheck", "gradgradcheck", "check_rules", "GradcheckError", "RuleReport"]
 

@@ -354,11 +354,6 @@ class Tensor:
     def __itruediv__(self, other):
         return self._inplace("/=", np.true_divide, other)
 
-    def explain(self, markdown=False, **options):
-        """A text trace of backpropagation from this tensor (see tinygrad_edu.explain)."""
-        from . import explain as explain_module
-        return explain_module.explain(self, markdown=markdown, **options)
-
     # -- dtype conversions -----------------------------------------------------------------------
     def to(self, dtype):
         """This tensor with another dtype (differentiable between float dtypes)."""

@@ -19,7 +19,7 @@ size does not depend on the layer's fan-in); that is the default `quantity="bias
 
 import numpy as np
 
-from .tensor import Tensor
+from ..core.tensor import Tensor
 
 __all__ = ["GradientFlowRecorder", "gradient_flow", "layer_gradient_norms"]
 

@@ -37,9 +37,9 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import autograd
-from .autograd import no_grad
-from .tensor import Tensor
+from ..core import autograd
+from ..core.autograd import no_grad
+from ..core.tensor import Tensor
 
 __all__ = [
     "Activation", "ACTIVATIONS", "Cost", "COSTS", "backprop", "closed_form", "compare",

@@ -1,0 +1,25 @@
+"""The core: Tensor, the autograd engine, the rulebook of ops and the functional composites.
+
+It imports nothing from the rest of tinygrad_edu. Everything outside it (nn, optim, the
+learner's view in lens/, training, tuning) uses only the public names exported here.
+"""
+
+from . import autograd, functional, ops, rng
+from .autograd import (AnomalyError, Op, backward, detect_anomaly, enable_grad, grad,
+                       is_anomaly_enabled, is_grad_enabled, no_grad, registry, set_grad_enabled,
+                       topological_order)
+from .rng import manual_seed
+from .tensor import (Tensor, arange, bool_, broadcast_shape, cat, eye, float32, float64, full,
+                     full_like, int32, int64, linspace, maximum, minimum, ones, ones_like, rand,
+                     rand_like, randint, randn, randn_like, stack, tensor, where, zeros,
+                     zeros_like)
+
+__all__ = [
+    "autograd", "functional", "ops", "rng",
+    "Tensor", "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn",
+    "randint", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "cat", "stack",
+    "where", "maximum", "minimum", "broadcast_shape", "float32", "float64", "int32", "int64",
+    "bool_", "Op", "registry", "backward", "grad", "topological_order", "no_grad",
+    "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
+    "is_anomaly_enabled", "AnomalyError", "manual_seed",
+]
