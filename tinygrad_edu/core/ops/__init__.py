@@ -1,0 +1,41 @@
+"""THE RULEBOOK: every primitive op of tinygrad_edu, its forward on numpy arrays, its local derivative rule and its chain-rule step.
+
+How to read a rule: `forward` receives numpy arrays and returns the output array; `backward`
+receives `grad_out` = δ(out) = ∂C/∂out (a Tensor of the output's shape) and returns ∂C/∂input
+for each input, by the chain rule ∂C/∂input = ∂C/∂out · ∂out/∂input. Rules are written with
+Tensor operations, so the same rule, run under `create_graph=True`, records a graph of its own
+and can be differentiated again (higher-order gradients). Binary ops may assume that inputs
+which need a gradient already have the output's shape: broadcasting such an input is an
+explicit Expand node, whose rule sums the gradient back.
+
+`chain_rule` states the rule once more as text, one entry per tensor input (the input's name:
+the right-hand side of δ(input) = …; a name ending in ᵢ stands for every input of a variadic
+op): explain(), the backprop stepper and the graph pictures print it from there, and
+tests/test_ops.py fails when an op lacks an entry per input.
+
+The ops come in five families, one file each:
+
+    elementwise.py   Add Sub Mul Div Neg Pow Maximum Where Clamp Cast Exp Log Sqrt Abs Sin Cos
+                     Relu Sigmoid Tanh
+    reductions.py    Sum Max Softmax LogSoftmax LogSumExp
+    linalg.py        MatMul
+    shape.py         Reshape Permute Expand Index IndexAdd SetItem Cat Pad Unfold Fold
+    fused.py         Linear SquaredError SoftmaxCrossEntropy
+
+Every class registers itself in `autograd.registry`; tests/test_ops.py checks each rule
+against finite differences and fails when an op has no test case.
+"""
+
+from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Exp, Log, Maximum, Mul, Neg, Pow,
+                          Relu, Sigmoid, Sin, Sqrt, Sub, Tanh, Where)
+from .fused import Linear, SoftmaxCrossEntropy, SquaredError
+from .linalg import MatMul
+from .reductions import LogSoftmax, LogSumExp, Max, Softmax, Sum
+from .shape import Cat, Expand, Fold, Index, IndexAdd, Pad, Permute, Reshape, Unfold
+
+__all__ = [
+    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Sqrt", "Abs", "Sin", "Cos",
+    "Relu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "LogSumExp", "Sum", "Max", "Reshape",
+    "Permute", "Expand", "Index", "IndexAdd", "Cat", "Where", "Maximum", "Clamp", "Cast", "Pad",
+    "Linear", "Unfold", "Fold", "SquaredError", "SoftmaxCrossEntropy",
+]
