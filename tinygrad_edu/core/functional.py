@@ -1,14 +1,18 @@
-"""Composites built from the rulebook's primitives, and thin wrappers of its fused ops: no derivative rules here."""
+"""Composites built from the rulebook's primitives, and thin wrappers of its fused ops: no derivative rules here.
+
+Only the core-level composites live here. Activations and softmax are Tensor methods
+(x.relu(), x.softmax(dim)); cat, stack, where, maximum and minimum are tg-level functions;
+the torch.nn.functional-style names for all of them are in tinygrad_edu/nn/functional.py.
+"""
 
 import numpy as np
 
 from . import ops
-from .tensor import Tensor, broadcast_shape, cat, maximum, minimum, stack, where
+from .tensor import Tensor, broadcast_shape, where
 
 __all__ = [
-    "linear", "conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "softmax", "log_softmax",
-    "logsumexp", "relu", "sigmoid", "tanh", "maximum", "minimum", "where", "cat", "stack",
-    "squared_error", "softmax_cross_entropy",
+    "linear", "conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "squared_error",
+    "softmax_cross_entropy",
 ]
 
 
@@ -107,30 +111,6 @@ def avg_pool2d(x, kernel_size, stride=None):
     return pooled.reshape(n, c, pooled.shape[1], pooled.shape[2])
 
 
-def softmax(x, dim=-1):
-    return x.softmax(dim)
-
-
-def log_softmax(x, dim=-1):
-    return x.log_softmax(dim)
-
-
-def logsumexp(x, dim=None, keepdim=False):
-    return x.logsumexp(dim, keepdim)
-
-
-def relu(x):
-    return x.relu()
-
-
-def sigmoid(x):
-    return x.sigmoid()
-
-
-def tanh(x):
-    return x.tanh()
-
-
 def squared_error(a, y, scale=1.0):
     """scale · Σ (a − y)² as one fused node (the lecture's quadratic cost is scale = 1/(2n)).
 
@@ -143,8 +123,8 @@ def squared_error(a, y, scale=1.0):
             raise ValueError(f"squared_error: targets of shape {y.shape} would broadcast the "
                              f"activations of shape {a.shape} to {shape}; give targets of shape "
                              f"{a.shape}")
-        y = y.expand(shape) if y.requires_grad else Tensor._make(np.broadcast_to(y.data, shape),
-                                                                  False, None)
+        # A constant target is broadcast as a read-only view (no copy, no Expand node).
+        y = y.expand(shape) if y.requires_grad else Tensor(np.broadcast_to(y.numpy(), shape))
     return ops.SquaredError.apply(a, y, scale=float(scale))
 
 
@@ -163,7 +143,7 @@ def softmax_cross_entropy(logits, targets, reduction="mean"):
     if reduction not in ("mean", "sum"):
         raise ValueError(f"softmax_cross_entropy: reduction must be 'mean' or 'sum' for the fused "
                          f"op, got {reduction!r}")
-    target = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    target = targets.numpy() if isinstance(targets, Tensor) else np.asarray(targets)
     n, k = logits.shape
     if target.ndim == 1:
         if target.dtype.kind not in "iu":

@@ -3,17 +3,15 @@
     import tinygrad_edu.nn.functional as F
     loss = F.cross_entropy(F.linear(x, w, b), labels)
 
-linear, conv2d, pooling, softmax and log_softmax are those of tinygrad_edu/functional.py;
+linear, conv2d, pooling, unfold and fold are the core's composites (core/functional.py);
 activations come from nn/activations.py and losses from nn/losses.py, where their formulas are
-documented; dropout and batch_norm are defined here.
+documented; softmax, log_softmax, logsumexp, dropout and batch_norm are defined here.
 """
 
 import numpy as np
 
-from ..core import rng
-from ..core.functional import avg_pool2d, conv2d, fold, linear, log_softmax, logsumexp, max_pool2d, \
-    softmax, unfold
-from ..core.tensor import Tensor
+from ..core import Tensor, rng
+from ..core.functional import avg_pool2d, conv2d, fold, linear, max_pool2d, unfold
 from .activations import gaussian, heaviside, identity, leaky_relu, relu, saturated_linear, \
     sigmoid, step, tanh
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, \
@@ -27,6 +25,21 @@ __all__ = [
     "cross_entropy_cost", "log_likelihood_cost", "mse_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "l2_penalty", "one_hot",
 ]
+
+
+def softmax(x, dim=-1):
+    """softmax(x)ᵢ = e^(xᵢ) / Σⱼ e^(xⱼ) along `dim`, as torch.nn.functional.softmax (op Softmax)."""
+    return x.softmax(dim)
+
+
+def log_softmax(x, dim=-1):
+    """log softmax(x)ᵢ = xᵢ − log Σⱼ e^(xⱼ) along `dim`, computed stably (op LogSoftmax)."""
+    return x.log_softmax(dim)
+
+
+def logsumexp(x, dim=None, keepdim=False):
+    """log Σ e^x over `dim` (all elements when None), as torch.logsumexp (the op LogSumExp)."""
+    return x.logsumexp(dim, keepdim)
 
 
 def dropout(x, p=0.5, training=True):
@@ -46,13 +59,13 @@ def dropout(x, p=0.5, training=True):
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
     if not training or p == 0.0:
         return x
-    dtype = x.data.dtype if x.data.dtype.kind == "f" else np.dtype(np.float32)
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
     if p == 1.0:
         mask = np.zeros(x.shape, dtype=dtype)
     else:
         keep = rng.default_generator().random(x.shape) >= p
         mask = keep * np.asarray(1.0 / (1.0 - p), dtype=dtype)
-    return x * Tensor._make(mask.astype(dtype, copy=False), False, None)
+    return x * Tensor(mask.astype(dtype, copy=False))
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -86,7 +99,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                              f"shape {input.shape} has {channels} channels; it must have shape "
                              f"({channels},)")
     if training or running_mean is None or running_var is None:
-        count = input.data.size // channels if channels else 0
+        count = input.numpy().size // channels if channels else 0
         if count <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got an input of shape {input.shape}; use a batch of at least 2 "
@@ -96,16 +109,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         variance = (centered * centered).mean(dim=dims, keepdim=True)
         normalized = centered / (variance + eps).sqrt()
         if training and running_mean is not None and running_var is not None:
-            batch_mean = mean.data.reshape(channels)
-            unbiased = variance.data.reshape(channels) * (count / (count - 1))
-            running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * batch_mean
-            running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
+            batch_mean = mean.numpy().reshape(channels)
+            unbiased = variance.numpy().reshape(channels) * (count / (count - 1))
+            # in place on the running statistics' storage (see Tensor.numpy)
+            mean_array, var_array = running_mean.numpy(), running_var.numpy()
+            mean_array[...] = (1 - momentum) * mean_array + momentum * batch_mean
+            var_array[...] = (1 - momentum) * var_array + momentum * unbiased
     else:
-        dtype = input.data.dtype
-        mean = running_mean.data.reshape(shape).astype(dtype, copy=False)
-        inverse_std = (1.0 / np.sqrt(running_var.data.reshape(shape) + eps)).astype(dtype)
-        normalized = (input - Tensor._make(mean, False, None)) * Tensor._make(inverse_std, False,
-                                                                               None)
+        dtype = input.dtype
+        mean = running_mean.numpy().reshape(shape).astype(dtype, copy=False)
+        inverse_std = (1.0 / np.sqrt(running_var.numpy().reshape(shape) + eps)).astype(dtype)
+        normalized = (input - Tensor(mean)) * Tensor(inverse_std)
     out = normalized
     if weight is not None:
         out = out * weight.reshape(shape)
