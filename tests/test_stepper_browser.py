@@ -187,3 +187,20 @@ def test_large_tensors_show_summaries(browser, tmp_path):
     cost.backward()
     mean = float(re.search(r"mean=(\S+)", weight["numbers"]).group(1))
     assert mean == pytest.approx(float(model[0].weight.grad.data.mean()), rel=1e-3, abs=1e-7)
+
+
+def test_names_that_look_like_markup_stay_text(browser, tmp_path):
+    # a name that would end the JSON block, or hide its end tag, if the data were not escaped
+    x = tg.tensor([1.0, 2.0], requires_grad=True, name="</script><!--<script><b>x")
+    cost = (x * x).sum()
+    page = viz.html(cost, tmp_path / "names.html")
+    browser.get("file://" + os.path.abspath(page))
+    assert browser.execute_script("return document.querySelectorAll('script').length;") == 2
+    assert browser.execute_script("return document.querySelectorAll('#panel b').length;") == 0
+    browser.find_element("id", "next").click()
+    shown = shown_step(browser)
+    assert shown["counter"] == "step 2 of 2" and shown["op"] == "Mul"
+    assert [item["gradient"] for item in shown["sent"]] == \
+        ["to </script><!--<script><b>x, shape (2,):"] * 2
+    numbers = [float(v) for v in re.findall(r"-?\d+\.?\d*", shown["sent"][0]["numbers"])]
+    assert numbers == [1.0, 2.0]                                     # δ(x) = δ(t1) ⊙ x

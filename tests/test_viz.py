@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 
 import numpy as np
@@ -374,6 +375,47 @@ def test_html_escapes_script_end_inside_names(tmp_path):
     page = open(viz.html((x * x).sum(), tmp_path / "p.html"), encoding="utf-8").read()
     data = page.split('id="steps-data">')[1].split("</script>")[0]
     assert json.loads(data)[1]["sent"][0]["parent_label"] == "</script><b>"
+
+
+@needs_dot
+def test_html_json_block_cannot_end_or_hide_its_script(tmp_path):
+    # "</script>" would end the JSON block; "<!--<script>" would hide the real end tag
+    x = tg.tensor([1.0], requires_grad=True, name="</script><!--<script>")
+    y = x * x
+    y.name = "</SCRIPT >"
+    page = open(viz.html(y.sum(), tmp_path / "p.html"), encoding="utf-8").read()
+    data = page.split('<script type="application/json" id="steps-data">')[1].split("</script>")[0]
+    assert "<" not in data and "</" not in data
+    steps = json.loads(data)
+    assert steps[0]["sent"][0]["parent_label"] == "</SCRIPT >"
+    assert steps[1]["sent"][0]["parent_label"] == "</script><!--<script>"
+    assert page.lower().count("</script") == 2                       # the JSON block, the script
+
+
+@needs_dot
+def test_html_is_one_offline_file_built_from_the_package_template(tmp_path):
+    from importlib.resources import files
+
+    _, loss = square_sum()
+    page = open(viz.html(loss, tmp_path / "p.html"), encoding="utf-8").read()
+    script = (files("tinygrad_edu.lens") / "stepper.js").read_text(encoding="utf-8")
+    assert "</script" not in script.lower()                          # safe to inline
+    assert "<script>\n" + script + "\n</script>" in page                # inlined, not linked
+    assert not re.search(r"__(TITLE|SVG|STEPS|SCRIPT)__", page)
+    assert not re.search(r"\b(src|href)\s*=", page, re.IGNORECASE)    # nothing loaded
+    assert not re.search(r"@import|url\(|fetch\(|XMLHttpRequest", page)
+    addresses = set(re.findall(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}[^\s\"'<>)]*", page))
+    assert addresses <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+
+
+def test_viz_html_is_the_stepper_and_viz_imports_without_it():
+    from tinygrad_edu.lens import stepper
+
+    assert tg.viz.html.__module__ == "tinygrad_edu.lens.viz" and "html" in viz.__all__
+    assert "stepper.html" in viz.html.__doc__ and stepper.__all__ == ["html", "stepper_steps"]
+    code = ("import sys, tinygrad_edu.lens.viz; "
+            "assert 'tinygrad_edu.lens.stepper' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_html_of_a_leaf_has_nothing_to_step(tmp_path):

@@ -1,4 +1,4 @@
-"""Pictures of the computational graph: DOT text (no dependency), rendering with graphviz, the backward view, and an HTML page that steps through backpropagation.
+"""Pictures of the computational graph: DOT text (no dependency), rendering with graphviz, the backward view, and (built in stepper.py) the HTML page that steps through backpropagation.
 
 The picture is built from the very walk backward() makes (`autograd.topological_order`), so it
 shows exactly the nodes backprop visits. Tensors are boxes (name, shape, dtype, optionally the
@@ -17,10 +17,7 @@ Node ids are stable and shared by every view: `t<k>` for the k-th tensor of the 
 elements, which the stepper page uses to highlight a node.
 """
 
-import html as html_escape
-import json
 import os
-import re
 import shutil
 import subprocess
 
@@ -440,198 +437,22 @@ def draw(tensor, path, format=None, **options):
 
 
 # ---------------------------------------------------------------------------------------------
-# The backprop stepper: one self-contained HTML page
+# The backprop stepper page (built in stepper.py; its public name stays here)
 # ---------------------------------------------------------------------------------------------
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>__TITLE__</title>
-<style>
-body { font-family: Helvetica, Arial, sans-serif; margin: 0; display: flex; height: 100vh; }
-#graph { flex: 3; overflow: auto; border-right: 1px solid #ccc; padding: 8px; }
-#graph svg { max-width: 100%; height: auto; }
-#panel { flex: 2; overflow: auto; padding: 12px 16px; font-size: 14px; }
-#panel h1 { font-size: 18px; margin: 0 0 8px 0; }
-#controls button { font-size: 15px; padding: 4px 14px; margin-right: 6px; }
-.field { margin: 8px 0; }
-.key { color: #555; font-weight: bold; }
-pre { background: #f5f5f5; padding: 8px; white-space: pre-wrap; margin: 4px 0; }
-#sent li { margin-bottom: 6px; }
-.number { font-family: monospace; }
-g.node.done polygon, g.node.done ellipse, g.node.done path { fill: #e0e0e0; }
-g.node.current ellipse, g.node.current polygon { fill: #ff7043 !important; stroke: #bf360c; stroke-width: 3px; }
-g.node.upstream polygon, g.node.upstream path { fill: #ffcc80 !important; stroke: #e65100; stroke-width: 2px; }
-g.node.receiving polygon, g.node.receiving path { fill: #a5d6a7 !important; stroke: #1b5e20; stroke-width: 2px; }
-g.edge.sending path { stroke: #c62828; stroke-width: 3px; }
-g.edge.sending polygon { fill: #c62828; stroke: #c62828; }
-</style>
-</head>
-<body>
-<div id="graph">__SVG__</div>
-<div id="panel">
-<h1>__TITLE__</h1>
-<p>Backpropagation visits the nodes in reverse topological order. At each step the node
-(orange) receives its upstream gradient δ = ∂C/∂out, applies its local derivative rule, and
-sends one gradient to each input (green, along the red edges). Keys: ← and →.</p>
-<div id="controls"><button id="prev" type="button">◀ Previous</button><button id="next" type="button">Next ▶</button>
-<span id="step-counter"></span></div>
-<div class="field"><span class="key">node:</span> <span id="node-id"></span> (<span id="op-name"></span>) → output <span id="output-label"></span></div>
-<div class="field"><span class="key">upstream gradient</span> δ(<span id="upstream-label"></span>) = ∂C/∂<span id="upstream-label-again"></span>, shape <span id="upstream-shape"></span>:
-<pre id="upstream" class="number"></pre></div>
-<div class="field"><span class="key">local derivative rule</span> (from ops.py):<pre id="rule"></pre></div>
-<div class="field"><span class="key">gradients sent to the inputs:</span><ul id="sent"></ul></div>
-</div>
-<script type="application/json" id="steps-data">__STEPS__</script>
-<script>
-(function () {
-  "use strict";
-  var steps = JSON.parse(document.getElementById("steps-data").textContent);
-  var current = 0;
-  function element(id) { return document.getElementById(id); }
-  function mark(id, cls) { var e = id && element(id); if (e) { e.classList.add(cls); } }
-  function clear() {
-    var marked = document.querySelectorAll("#graph .current, #graph .done, #graph .upstream, #graph .receiving, #graph .sending");
-    for (var i = 0; i < marked.length; i++) {
-      marked[i].classList.remove("current", "done", "upstream", "receiving", "sending");
-    }
-  }
-  function show(index) {
-    current = Math.max(0, Math.min(steps.length - 1, index));
-    var step = steps[current];
-    clear();
-    for (var j = 0; j < current; j++) { mark(steps[j].op_node, "done"); }
-    mark(step.op_node, "current");
-    mark(step.tensor_node, "upstream");
-    var list = element("sent");
-    list.innerHTML = "";
-    step.sent.forEach(function (s) {
-      mark(s.edge, "sending");
-      mark(s.parent_node, "receiving");
-      var item = document.createElement("li");
-      item.setAttribute("data-parent", s.parent_node);
-      var equation = document.createElement("div");
-      equation.className = "equation";
-      equation.textContent = s.equation;
-      var detail = document.createElement("div");
-      detail.className = "gradient";
-      detail.textContent = "to " + s.parent_label + ", shape " + s.shape + ":";
-      var numbers = document.createElement("pre");
-      numbers.className = "number";
-      numbers.textContent = s.value;
-      item.appendChild(equation); item.appendChild(detail); item.appendChild(numbers);
-      list.appendChild(item);
-    });
-    element("step-counter").textContent = "step " + (current + 1) + " of " + steps.length;
-    element("node-id").textContent = step.op_node;
-    element("op-name").textContent = step.op;
-    element("output-label").textContent = step.output_label;
-    element("upstream-label").textContent = step.output_label;
-    element("upstream-label-again").textContent = step.output_label;
-    element("upstream-shape").textContent = step.upstream_shape;
-    element("upstream").textContent = step.upstream;
-    element("rule").textContent = step.rule;
-    element("prev").disabled = current === 0;
-    element("next").disabled = current === steps.length - 1;
-    document.body.setAttribute("data-step", String(current + 1));
-  }
-  element("prev").addEventListener("click", function () { show(current - 1); });
-  element("next").addEventListener("click", function () { show(current + 1); });
-  document.addEventListener("keydown", function (event) {
-    if (event.key === "ArrowRight") { show(current + 1); }
-    if (event.key === "ArrowLeft") { show(current - 1); }
-  });
-  show(0);
-})();
-</script>
-</body>
-</html>
-"""
-
-
-def _svg_body(svg_bytes):
-    """The <svg> element of dot's output, without the XML prolog, DOCTYPE and comments."""
-    text = svg_bytes.decode("utf-8")
-    return text[text.index("<svg"):]
-
-
-def stepper_steps(trace, max_elements=8, precision=4):
-    """The steps of the HTML stepper as plain dicts (what each step of the page shows)."""
-    steps = []
-    for step in trace.steps:
-        position = step.position
-        sent = []
-        for s in step.sent:
-            if s.gradient is None:
-                continue
-            sent.append({
-                "parent_node": f"t{trace.positions[id(s.parent)]}",
-                "parent_label": trace.labels[id(s.parent)],
-                "edge": f"e{position}_{s.index}",
-                "equation": s.equation,
-                "shape": str(tuple(s.gradient.shape)),
-                "value": summarize(s.gradient, max_elements, precision, one_line=False),
-            })
-        steps.append({
-            "number": step.number,
-            "op_node": f"op{position}",
-            "tensor_node": f"t{position}",
-            "op": step.op,
-            "output_label": trace.labels[id(step.node)],
-            "upstream": summarize(step.upstream, max_elements, precision, one_line=False),
-            "upstream_shape": str(tuple(step.upstream.shape)),
-            "rule": step.rule_text,
-            "sent": sent,
-        })
-    return steps
-
 
 def html(tensor, path, title=None, params=None, gradient=None, values=True, rankdir="TB",
          max_elements=8, precision=4):
-    """Write a self-contained HTML page that steps through backpropagation from `tensor`.
+    """Write the backprop stepper: a self-contained HTML page with Next/Previous through backward().
 
-    The page holds the graph as inline SVG (rendered by graphviz's `dot`) and a little plain
-    JavaScript, nothing from the network. Next/Previous (or the arrow keys) walk the nodes in
-    the order backward() visits them; each step highlights the node being processed and shows
-    its upstream gradient, its local derivative rule (the op's docstring in ops.py) and the
-    gradient it sends to each input (shape, and the numbers for small tensors).
+    The arguments, the return value (the path written) and the errors (GraphvizNotFound,
+    ValueError for a leaf) are those of `tinygrad_edu.lens.stepper.html`, which this calls.
 
-    Args:
-        tensor: the root (usually the scalar cost); its graph must not be released yet.
-        path: the .html file to write.
-        title: the page title (default "Backpropagation step by step").
-        params: a module or a dict name -> tensor to label parameters.
-        gradient: ∂C/∂tensor when tensor is not a scalar.
-        values: show each tensor's value in the picture.
-        rankdir: "TB" or "LR".
-        max_elements, precision: how numbers are shown (see `summarize`).
-
-    Returns:
-        The path written.
-
-    Raises:
-        GraphvizNotFound: `dot` is missing (the SVG cannot be made; see to_dot for the text).
-        ValueError: `tensor` is a leaf, so there is nothing to step through.
+    Example:
+        >>> tg.viz.html(loss, "runs/stepper.html")
     """
-    trace = trace_backward(tensor, gradient=gradient, params=params)
-    if not trace.steps:
-        raise ValueError("html: the tensor is a leaf (no op produced it), so backpropagation has "
-                         "no step to show; pass the result of a computation")
-    graph = _Graph(tensor, trace=trace)
-    dot_text = _dot_text(graph, values=values, rankdir=rankdir, max_elements=max_elements,
-                         precision=precision)
-    svg = _svg_body(_run_dot(dot_text, "svg"))
-    steps = stepper_steps(trace, max_elements, precision)
-    # "</script>" inside a string would end the JSON block early; \u003c keeps it inert.
-    data = json.dumps(steps, ensure_ascii=False).replace("<", "\\u003c")
-    title = html_escape.escape(title or "Backpropagation step by step")
-    parts = {"TITLE": title, "SVG": svg, "STEPS": data}
-    page = re.sub(r"__(TITLE|SVG|STEPS)__", lambda match: parts[match.group(1)], _PAGE)
-    path = os.fspath(path)
-    directory = os.path.dirname(path)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as file:
-        file.write(page)
-    return path
+    # stepper.py imports this module for the SVG of the graph; importing it only when the page
+    # is written keeps `import viz` free of the stepper and the two modules free of a cycle.
+    from .stepper import html as write_stepper_page
+    return write_stepper_page(tensor, path, title=title, params=params, gradient=gradient,
+                              values=values, rankdir=rankdir, max_elements=max_elements,
+                              precision=precision)
