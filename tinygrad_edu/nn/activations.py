@@ -1,13 +1,13 @@
 """Activation functions, as functions and as modules: the lecture's six (step, sigmoid, linear, saturated linear, tanh, Gaussian) plus ReLU, LeakyReLU, Softmax and LogSoftmax.
 
-(softmax and log_softmax as functions live in tinygrad_edu/functional.py and are re-exported
-by nn.functional; their rules are the ops Softmax and LogSoftmax in ops.py.)
+(softmax and log_softmax as functions live in nn/functional.py, as in torch.nn.functional;
+their rules are the ops Softmax and LogSoftmax of the rulebook, core/ops.)
 
 Each is composed from the rulebook's primitives (ops.py), so its derivative comes from their
 rules; the docstrings state f and f′ so a test can compare them with finite differences.
 """
 
-from ..core.tensor import Tensor, where
+from ..core import Tensor, where
 from .module import Module
 
 __all__ = [
@@ -40,7 +40,7 @@ def heaviside(x):
         A tensor of x's dtype holding 0s and 1s, with requires_grad=False.
     """
     _check(x, "heaviside")
-    return Tensor._make((x.data > 0).astype(x.data.dtype), False, None)
+    return Tensor((x.numpy() > 0).astype(x.dtype))
 
 
 step = heaviside
@@ -104,7 +104,7 @@ def leaky_relu(x, negative_slope=0.01):
     still learns a little.
     """
     _check(x, "leaky_relu")
-    return where(x.data > 0, x, x * negative_slope)
+    return where(x.numpy() > 0, x, x * negative_slope)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ..core import rng
-from ..core.tensor import Tensor
+from ..core import Tensor, no_grad
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "zeros_", "ones_", "constant_", "xavier_uniform_",
@@ -27,17 +27,18 @@ def _check_tensor(tensor, caller):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"init.{caller}: expected a Tensor (or nn.Parameter), got "
                         f"{type(tensor).__name__}")
-    if tensor.data.dtype.kind != "f":
+    if tensor.dtype.kind != "f":
         raise TypeError(f"init.{caller}: only floating-point tensors can be initialized, this one "
                         f"has dtype {tensor.dtype.name}")
 
 
 def _fill(tensor, values):
-    """Write `values` into the tensor's own array (in place: optimizers keep their reference)."""
-    if not tensor.data.flags.writeable:
-        tensor.data = tensor.data.copy()
-    tensor.data[...] = values
-    return tensor
+    """Write `values` into the tensor's own array (in place: optimizers keep their reference).
+
+    copy_ first replaces a read-only array (a view of a constant) by a writable copy.
+    """
+    with no_grad():
+        return tensor.copy_(values)
 
 
 def fan_in_and_fan_out(tensor):

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from ..core import functional as core
-from ..core.tensor import Tensor
+from ..core import Tensor
 from . import functional as F
 from . import init
 from .activations import Identity
@@ -240,9 +240,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean.numpy()[...] = 0
+            self.running_var.numpy()[...] = 1
+            self.num_batches_tracked.numpy()[...] = 0
 
     def forward(self, x):
         if x.ndim not in self._expected_dims or x.shape[1] != self.num_features:
@@ -250,9 +250,10 @@ class _BatchNorm(Module):
                              f"{self._shape_text.format(C=self.num_features)}, got {x.shape}")
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            batches = self.num_batches_tracked.numpy()
+            batches += 1  # in place on the buffer's storage (see Tensor.numpy)
             if self.momentum is None:  # a cumulative (equal-weight) average of all batches
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(batches)
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                             self.training or not self.track_running_stats, momentum, self.eps)
 

@@ -18,9 +18,8 @@ import math
 
 import numpy as np
 
-from ..core.tensor import Tensor, maximum, where
-from ..core.tensor import tensor as make_tensor
-from ..core import functional
+from ..core import Tensor, functional, maximum, where
+from ..core import tensor as make_tensor
 from .module import Module
 
 __all__ = [
@@ -43,7 +42,7 @@ def _check_input(x, name):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: expected the model's output as a Tensor, got a "
                         f"{type(x).__name__}")
-    if x.data.dtype.kind != "f":
+    if x.dtype.kind != "f":
         raise TypeError(f"{name}: the model's output must be a float tensor, got "
                         f"{x.dtype.name}; use .float()")
 
@@ -56,7 +55,7 @@ def _check_reduction(reduction, name):
 def _target_array(target):
     """The numpy array of a target given as a Tensor, numpy array or list."""
     if isinstance(target, Tensor):
-        return target.data
+        return target.numpy()
     array = np.asarray(target)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"targets must be numbers, got {type(target).__name__}")
@@ -65,9 +64,10 @@ def _target_array(target):
 
 def _float_target(target, like):
     """The target as a float Tensor of `like`'s dtype (a float Tensor target keeps its graph)."""
-    if isinstance(target, Tensor) and target.data.dtype.kind == "f":
-        return target if target.data.dtype == like.data.dtype else target.to(like.data.dtype)
-    return Tensor._make(np.asarray(_target_array(target), dtype=like.data.dtype), False, None)
+    dtype = like.dtype
+    if isinstance(target, Tensor) and target.dtype.kind == "f":
+        return target if target.dtype == dtype else target.to(dtype)
+    return Tensor(np.asarray(_target_array(target), dtype=dtype))
 
 
 def _check_indices(indices, num_classes, name, input_shape, ignore_index=None):
@@ -106,7 +106,7 @@ def one_hot(indices, num_classes=-1, dtype=None):
     _check_indices(array, num_classes, "one_hot", tuple(array.shape) + (num_classes,))
     out = np.zeros(array.shape + (num_classes,), dtype=dtype or np.int64)
     np.put_along_axis(out, array[..., None].astype(np.intp), 1, axis=-1)
-    return Tensor._make(out, False, None)
+    return Tensor(out)
 
 
 def _lecture_targets(a, y, name):
@@ -121,9 +121,9 @@ def _lecture_targets(a, y, name):
         return _float_target(y, a)
     if array.dtype.kind in "iu" and a.ndim == 2 and array.shape == a.shape[:1]:
         _check_indices(array, a.shape[1], name, a.shape)
-        rows = np.zeros(a.shape, dtype=a.data.dtype)
+        rows = np.zeros(a.shape, dtype=a.dtype)
         rows[np.arange(a.shape[0]), array] = 1
-        return Tensor._make(rows, False, None)
+        return Tensor(rows)
     raise ValueError(f"{name}: activations of shape {a.shape} and targets of shape "
                      f"{array.shape} (dtype {array.dtype.name}) do not fit; pass targets of shape "
                      f"{a.shape} (one-hot rows) or integer class indices of shape {a.shape[:1]}")
@@ -139,7 +139,7 @@ def _clamped_log(p):
     the clamped log is flat, so its gradient is 0 (PyTorch's BCELoss returns a clipped ±1e12
     there instead; through a sigmoid both become 0, since σ′ = 0 when σ is exactly 0 or 1).
     """
-    data = p.data
+    data = p.numpy()
     threshold = max(math.exp(_LOG_FLOOR), float(np.finfo(data.dtype).tiny))
     flows = data >= threshold
     if flows.all():  # the usual case: one Log node, and ln p ≥ −100 already
@@ -147,11 +147,11 @@ def _clamped_log(p):
     with np.errstate(divide="ignore"):
         floor = np.maximum(np.log(data), _LOG_FLOOR).astype(data.dtype)
     safe = where(flows, p, 1.0)  # ln 1 = 0 where no gradient flows: never ln 0
-    return where(flows, safe.log(), Tensor._make(floor, False, None))
+    return where(flows, safe.log(), Tensor(floor))
 
 
 def _check_probabilities(a, name):
-    data = a.data
+    data = a.numpy()
     inside = (data >= 0) & (data <= 1)
     if not inside.all():
         position = tuple(int(i) for i in np.argwhere(~inside)[0])
@@ -180,8 +180,7 @@ def _reduce(losses, reduction):
 def _weight_tensor(weight, like):
     if weight is None:
         return None
-    array = _target_array(weight).astype(like.data.dtype)
-    return Tensor._make(array, False, None)
+    return Tensor(_target_array(weight).astype(like.dtype))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,22 +379,22 @@ def _nll_rows(log_probabilities, indices, weight, ignore_index, reduction, out_s
     all_valid = bool(valid.all())
     safe = flat if all_valid else np.where(valid, flat, 0)
     picked = log_probabilities[np.arange(rows), safe]
-    dtype = log_probabilities.data.dtype
+    dtype = log_probabilities.dtype
     if weight is None and all_valid:
         if reduction != "none" and not label_smoothing:
             # the common case, in as few graph nodes as possible: −(1/n) Σ ln p_y
             return picked.sum() * (-1.0 / rows if reduction == "mean" else -1.0)
         losses, denominator = -picked, float(rows)
     else:
-        per_row = (np.ones(rows, dtype=dtype) if weight is None else weight.data[safe]) * valid
-        losses = picked * Tensor._make((-per_row).astype(dtype), False, None)
+        per_row = (np.ones(rows, dtype=dtype) if weight is None else weight.numpy()[safe]) * valid
+        losses = picked * Tensor((-per_row).astype(dtype))
         denominator = float(per_row.sum())
     if label_smoothing:
         # PyTorch: (1 − ε)·nll + ε/C · Σ_c (−w_c ln p_c), ignored rows counting 0
         scaled = log_probabilities if weight is None else log_probabilities * weight
         smooth = -scaled.sum(dim=1)
         if not all_valid:
-            smooth = smooth * Tensor._make(valid.astype(dtype), False, None)
+            smooth = smooth * Tensor(valid.astype(dtype))
         losses = losses * (1 - label_smoothing) + smooth * (label_smoothing / classes)
     if reduction == "none":
         return losses.reshape(out_shape)
@@ -561,8 +560,8 @@ def l2_penalty(model, lam, n):
                 squares = (parameter * parameter).sum()
                 total = squares if total is None else total + squares
     if total is None:
-        dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
-        return Tensor._make(np.zeros((), dtype=dtype), False, None)
+        dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float32))
+        return Tensor(np.zeros((), dtype=dtype))
     return total * (lam / (2.0 * n))
 
 
@@ -614,7 +613,7 @@ def _weight_buffer(weight):
     if weight is None:
         return None
     weight = make_tensor(weight)
-    return weight if weight.data.dtype.kind == "f" else weight.float()
+    return weight if weight.dtype.kind == "f" else weight.float()
 
 
 class _WeightedLoss(_Loss):

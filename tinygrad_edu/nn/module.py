@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from ..core.tensor import Tensor
+from ..core import Tensor, no_grad
 
 __all__ = ["Parameter", "Module", "IncompatibleKeys", "functional_call"]
 
@@ -60,7 +60,7 @@ def _bump_structure_version():
 def _array_of(value):
     """The numpy array behind a state_dict value (Tensor, numpy array, number, torch tensor)."""
     if isinstance(value, Tensor):
-        return value.data
+        return value.numpy()
     if isinstance(value, np.ndarray):
         return value
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # torch, without importing it
@@ -176,7 +176,7 @@ class Module:
             namespace["_buffers"][name] = value
             namespace[name] = value
         else:
-            if (isinstance(value, Tensor) and value.requires_grad and value._ctx is None
+            if (isinstance(value, Tensor) and value.requires_grad and value.is_leaf
                     and parameters is not None):
                 warnings.warn(f"{type(self).__name__}.{name}: this tensor requires grad but is "
                               f"not a Parameter, so parameters(), state_dict() and the "
@@ -339,7 +339,7 @@ class Module:
             if set_to_none:
                 parameter.grad = None
             elif parameter.grad is not None:
-                parameter.grad = Tensor._make(np.zeros_like(parameter.data), False, None)
+                parameter.grad = Tensor(np.zeros_like(parameter.numpy()))
 
     def train(self, mode=True):
         """Set training mode (Dropout drops, BatchNorm uses batch statistics); returns self."""
@@ -369,10 +369,14 @@ class Module:
             raise TypeError(f"{type(self).__name__}.to: only float dtypes are supported, got "
                             f"{dtype.name}")
         for tensor in list(self.parameters()) + list(self.buffers()):
-            if tensor.data.dtype.kind == "f" and tensor.data.dtype != dtype:
-                tensor.data = tensor.data.astype(dtype)
+            if tensor.dtype.kind == "f" and tensor.dtype != dtype:
+                # TODO(core): a public way to give a tensor new storage of another dtype while
+                # keeping the same Tensor object (PyTorch: `p.data = p.data.to(dtype)`, i.e. a
+                # `.data` setter that accepts a Tensor, or `Tensor.set_(array)`); until then the
+                # storage attribute is assigned directly.
+                tensor.data = tensor.numpy().astype(dtype)
                 if tensor.grad is not None:
-                    tensor.grad = Tensor._make(tensor.grad.data.astype(dtype), False, None)
+                    tensor.grad = Tensor(tensor.grad.numpy().astype(dtype))
         return self
 
     def double(self):
@@ -452,10 +456,9 @@ class Module:
                 + "\n  fix: load a checkpoint of the same architecture, or pass strict=False to "
                   "skip missing and unexpected keys")
         for key, array in arrays.items():
-            target = own[key]
-            if not target.data.flags.writeable:
-                target.data = target.data.copy()
-            np.copyto(target.data, array, casting="unsafe")
+            # copy_ replaces a read-only array (a view of a constant) by a writable copy first
+            with no_grad():
+                own[key].copy_(array)
         return IncompatibleKeys(missing, unexpected)
 
     # -- description ----------------------------------------------------------------------------

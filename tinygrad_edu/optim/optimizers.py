@@ -1,8 +1,9 @@
 """Optimizers: rules that turn each parameter's gradient into an in-place update of its values.
 
 Every optimizer follows PyTorch's semantics and names. The update is done directly on the
-numpy arrays behind the parameters (`p.data`), which is the same as updating under
-`tg.no_grad()`: an update is not part of the graph, so it is never recorded.
+numpy arrays behind the parameters (`p.numpy()`, which shares the parameter's memory), which
+is the same as updating under `tg.no_grad()`: an update is not part of the graph, so it is
+never recorded.
 
 The lecture's rule (gradient descent on a mini-batch of m examples),
 
@@ -23,8 +24,7 @@ import numbers
 
 import numpy as np
 
-from ..core.autograd import enable_grad
-from ..core.tensor import Tensor
+from ..core import Tensor, enable_grad, no_grad
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 
@@ -136,11 +136,10 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    if p.grad._ctx is not None:
+                    if not p.grad.is_leaf:
                         p.grad = p.grad.detach()
-                    if not p.grad.data.flags.writeable:
-                        p.grad.data = p.grad.data.copy()
-                    p.grad.data[...] = 0
+                    with no_grad():
+                        p.grad.zero_()  # a read-only gradient array is copied first
 
     def step(self, closure=None):
         """Update every parameter that has a gradient, in place.
@@ -170,10 +169,10 @@ class Optimizer:
         grad = p.grad
         if grad is None:
             return None
-        g = grad.data
-        if g.shape != p.data.shape:
+        g = grad.numpy()
+        if g.shape != p.numpy().shape:
             raise RuntimeError(f"{name}.step: the gradient of a parameter has shape {g.shape} "
-                               f"but the parameter has shape {p.data.shape}")
+                               f"but the parameter has shape {p.shape}")
         return g
 
     # -- saving and restoring --------------------------------------------------------------------
@@ -231,11 +230,11 @@ class Optimizer:
             restored = {}
             for key, value in buffers.items():
                 if isinstance(value, np.ndarray) and value.ndim > 0:
-                    if value.shape != p.data.shape:
+                    if value.shape != p.shape:
                         raise ValueError(f"{name}.load_state_dict: buffer {key!r} of parameter "
                                          f"{index} has shape {value.shape}, the parameter has "
-                                         f"shape {p.data.shape}")
-                    value = value.astype(p.data.dtype, copy=True)
+                                         f"shape {p.shape}")
+                    value = value.astype(p.dtype, copy=True)
                 elif isinstance(value, np.ndarray):
                     value = value.item()
                 restored[key] = value
@@ -258,13 +257,17 @@ class Optimizer:
 
 
 def _subtract_inplace(p, update):
-    """p.data -= update, in place; a read-only array (a view of a constant) is copied first."""
+    """p -= update on p's numpy array, in place; a read-only array (a view of a constant) is
+    first replaced by a writable copy (Tensor.copy_ does that)."""
+    array = p.numpy()
     try:
-        np.subtract(p.data, update, out=p.data)
+        # in place on the parameter's storage (see Tensor.numpy)
+        np.subtract(array, update, out=array)
     except ValueError:
-        if p.data.flags.writeable:
+        if array.flags.writeable:
             raise
-        p.data = p.data - update
+        with no_grad():
+            p.copy_(array - update)
 
 
 class SGD(Optimizer):
@@ -327,17 +330,18 @@ class SGD(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
-                g = grad.data
+                g = grad.numpy()
+                array = p.numpy()
                 buffer = scratch.get(id(p))
-                if buffer is None or buffer.shape != g.shape or buffer.dtype != p.data.dtype:
-                    if g.shape != p.data.shape:
+                if buffer is None or buffer.shape != g.shape or buffer.dtype != array.dtype:
+                    if g.shape != array.shape:
                         self._gradient(p, "SGD")
-                    buffer = scratch[id(p)] = np.empty_like(p.data)
+                    buffer = scratch[id(p)] = np.empty_like(array)
                 # Positional `out` arguments: numpy parses them faster than out=.
                 multiply(g, lr, buffer)
-                data = p.data
                 try:
-                    subtract(data, buffer, data)
+                    # in place on the parameter's storage (see Tensor.numpy)
+                    subtract(array, buffer, array)
                 except ValueError:  # a read-only array: _subtract_inplace replaces it
                     _subtract_inplace(p, buffer)
             return
@@ -348,12 +352,12 @@ class SGD(Optimizer):
             if g is None:
                 continue
             if weight_decay != 0:
-                g = g + weight_decay * p.data
+                g = g + weight_decay * p.numpy()
             if momentum != 0:
                 state = self.state.setdefault(p, {})
                 buffer = state.get("momentum_buffer")
                 if buffer is None:
-                    buffer = state["momentum_buffer"] = np.array(g, dtype=p.data.dtype, copy=True)
+                    buffer = state["momentum_buffer"] = np.array(g, dtype=p.dtype, copy=True)
                 else:
                     buffer *= momentum
                     buffer += (1 - dampening) * g
@@ -403,7 +407,7 @@ class Adam(Optimizer):
     def _decay(self, p, g, group):
         """Adam's coupled weight decay: the L2 gradient λp joins g (AdamW overrides this)."""
         if group["weight_decay"] != 0:
-            return g + group["weight_decay"] * p.data
+            return g + group["weight_decay"] * p.numpy()
         return g
 
     def _update_group(self, group):
@@ -417,10 +421,10 @@ class Adam(Optimizer):
             state = self.state.setdefault(p, {})
             if not state:
                 state["step"] = 0
-                state["exp_avg"] = np.zeros_like(p.data)
-                state["exp_avg_sq"] = np.zeros_like(p.data)
+                state["exp_avg"] = np.zeros_like(p.numpy())
+                state["exp_avg_sq"] = np.zeros_like(p.numpy())
                 if amsgrad:
-                    state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                    state["max_exp_avg_sq"] = np.zeros_like(p.numpy())
             state["step"] += 1
             t = state["step"]
             m, v = state["exp_avg"], state["exp_avg_sq"]
@@ -429,12 +433,13 @@ class Adam(Optimizer):
             v *= beta2
             v += (1 - beta2) * (g * g)
             if amsgrad:
-                v_hat = state.setdefault("max_exp_avg_sq", np.zeros_like(p.data))
+                v_hat = state.setdefault("max_exp_avg_sq", np.zeros_like(p.numpy()))
                 np.maximum(v_hat, v, out=v_hat)
             else:
                 v_hat = v
             step_size = lr / (1 - beta1 ** t)
             denominator = np.sqrt(v_hat) / math.sqrt(1 - beta2 ** t) + eps
+            # in place on the parameter's storage (see Tensor.numpy), in _subtract_inplace
             _subtract_inplace(p, step_size * (m / denominator))
 
 
@@ -459,10 +464,13 @@ class AdamW(Adam):
     def _decay(self, p, g, group):
         if group["weight_decay"] != 0:
             shrink = 1 - group["lr"] * group["weight_decay"]
+            array = p.numpy()
             try:
-                np.multiply(p.data, shrink, out=p.data)
-            except ValueError:
-                p.data = p.data * shrink
+                # in place on the parameter's storage (see Tensor.numpy)
+                np.multiply(array, shrink, out=array)
+            except ValueError:  # a read-only array: copy_ replaces it by a writable copy
+                with no_grad():
+                    p.copy_(array * shrink)
         return g
 
 
@@ -508,25 +516,26 @@ class RMSprop(Optimizer):
             if g is None:
                 continue
             if weight_decay != 0:
-                g = g + weight_decay * p.data
+                g = g + weight_decay * p.numpy()
             state = self.state.setdefault(p, {})
             if not state:
                 state["step"] = 0
-                state["square_avg"] = np.zeros_like(p.data)
+                state["square_avg"] = np.zeros_like(p.numpy())
             state["step"] += 1
             square_avg = state["square_avg"]
             square_avg *= alpha
             square_avg += (1 - alpha) * (g * g)
             if centered:
-                grad_avg = state.setdefault("grad_avg", np.zeros_like(p.data))
+                grad_avg = state.setdefault("grad_avg", np.zeros_like(p.numpy()))
                 grad_avg *= alpha
                 grad_avg += (1 - alpha) * g
                 # max(·, 0): rounding can make s − a² slightly negative, and √ of it NaN.
                 denominator = np.sqrt(np.maximum(square_avg - grad_avg * grad_avg, 0)) + eps
             else:
                 denominator = np.sqrt(square_avg) + eps
+            # in place on the parameter's storage (see Tensor.numpy), in _subtract_inplace
             if momentum > 0:
-                buffer = state.setdefault("momentum_buffer", np.zeros_like(p.data))
+                buffer = state.setdefault("momentum_buffer", np.zeros_like(p.numpy()))
                 buffer *= momentum
                 buffer += g / denominator
                 _subtract_inplace(p, lr * buffer)
@@ -574,10 +583,11 @@ class Adagrad(Optimizer):
             state = self.state.setdefault(p, {})
             if not state:
                 state["step"] = 0
-                state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
+                state["sum"] = np.full_like(p.numpy(), group["initial_accumulator_value"])
             state["step"] += 1
             if weight_decay != 0:
-                g = g + weight_decay * p.data
+                g = g + weight_decay * p.numpy()
             step_lr = lr / (1 + (state["step"] - 1) * lr_decay)
             state["sum"] += g * g
+            # in place on the parameter's storage (see Tensor.numpy), in _subtract_inplace
             _subtract_inplace(p, step_lr * (g / (np.sqrt(state["sum"]) + eps)))
