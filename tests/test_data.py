@@ -73,7 +73,7 @@ def write_sums(folder, names, of_content=False):
 
 
 def as_numpy(batch):
-    return tuple(t.data for t in batch)
+    return tuple(t.numpy() for t in batch)
 
 
 class RangeDataset(Dataset):
@@ -100,9 +100,9 @@ def test_tensor_dataset_indexing_and_len():
     assert len(ds) == 4
     xi, yi = ds[2]
     assert isinstance(xi, Tensor) and isinstance(yi, Tensor)
-    np.testing.assert_array_equal(xi.data, x[2])
-    assert yi.data.shape == () and int(yi.data) == 2
-    assert yi.data.dtype == np.int64 and xi.data.dtype == np.float32
+    np.testing.assert_array_equal(xi.numpy(), x[2])
+    assert yi.shape == () and int(yi.numpy()) == 2
+    assert yi.dtype == np.int64 and xi.dtype == np.float32
 
 
 def test_tensor_dataset_errors_are_clear():
@@ -126,7 +126,7 @@ def test_subset_and_nested_subset():
     inner = Subset(ds, [9, 7, 5, 3, 1])
     outer = Subset(inner, [4, 0])
     assert len(outer) == 2
-    assert [int(outer[i][0].data) for i in range(2)] == [1, 9]
+    assert [int(outer[i][0].numpy()) for i in range(2)] == [1, 9]
     with pytest.raises(ValueError, match="index 10 is out of range for a dataset of 10"):
         Subset(ds, [0, 10])
     with pytest.raises(ValueError, match="1-D sequence of ints"):
@@ -186,33 +186,35 @@ def test_loader_len_and_sequential_batches():
 def test_loader_batches_are_copies():
     x = np.zeros((6, 2), dtype=np.float32)
     (batch,) = next(iter(DataLoader(TensorDataset(x), batch_size=3)))
-    batch.data[...] = 7
+    batch.numpy()[...] = 7
     assert not x.any(), "changing a batch must not change the dataset"
 
 
 def test_shuffle_new_permutation_each_epoch_and_reproducible():
     ds = TensorDataset(np.arange(50))
     loader = DataLoader(ds, batch_size=7, shuffle=True, seed=11)
-    epochs = [np.concatenate([b[0].data for b in loader]) for _ in range(3)]
+    epochs = [np.concatenate([b[0].numpy() for b in loader]) for _ in range(3)]
     for order in epochs:
         assert sorted(order.tolist()) == list(range(50))
     assert not np.array_equal(epochs[0], epochs[1]) and not np.array_equal(epochs[1], epochs[2])
     again = DataLoader(ds, batch_size=7, shuffle=True, seed=11)
-    np.testing.assert_array_equal(np.concatenate([b[0].data for b in again]), epochs[0])
+    np.testing.assert_array_equal(np.concatenate([b[0].numpy() for b in again]), epochs[0])
     # Epoch k on its own, without replaying epochs 0..k-1.
     jump = DataLoader(ds, batch_size=7, shuffle=True, seed=11)
     jump.set_epoch(2)
-    np.testing.assert_array_equal(np.concatenate([b[0].data for b in jump]), epochs[2])
+    np.testing.assert_array_equal(np.concatenate([b[0].numpy() for b in jump]), epochs[2])
     other_seed = DataLoader(ds, batch_size=7, shuffle=True, seed=12)
-    assert not np.array_equal(np.concatenate([b[0].data for b in other_seed]), epochs[0])
+    assert not np.array_equal(np.concatenate([b[0].numpy() for b in other_seed]), epochs[0])
 
 
 def test_unseeded_shuffle_uses_the_package_generator():
     ds = TensorDataset(np.arange(30))
     rng.manual_seed(123)
-    first = [np.concatenate([b[0].data for b in DataLoader(ds, 5, shuffle=True)]) for _ in range(2)]
+    first = [np.concatenate([b[0].numpy() for b in DataLoader(ds, 5, shuffle=True)])
+             for _ in range(2)]
     rng.manual_seed(123)
-    second = [np.concatenate([b[0].data for b in DataLoader(ds, 5, shuffle=True)]) for _ in range(2)]
+    second = [np.concatenate([b[0].numpy() for b in DataLoader(ds, 5, shuffle=True)])
+              for _ in range(2)]
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[1], second[1])
     assert not np.array_equal(first[0], first[1])
@@ -226,10 +228,10 @@ def test_fast_path_gathers_without_per_example_getitem():
     x = np.arange(40, dtype=np.float32).reshape(20, 2)
     ds = NoItemAccess(x, np.arange(20))
     for b in DataLoader(ds, batch_size=6, shuffle=True, seed=0):
-        np.testing.assert_array_equal(b[0].data[:, 0] / 2, b[1].data)
+        np.testing.assert_array_equal(b[0].numpy()[:, 0] / 2, b[1].numpy())
     sub = Subset(Subset(ds, np.arange(19, -1, -1)), [0, 2, 4])
     ((xs, ys),) = list(DataLoader(sub, batch_size=3))
-    np.testing.assert_array_equal(ys.data, [19, 17, 15])
+    np.testing.assert_array_equal(ys.numpy(), [19, 17, 15])
 
 
 def test_subset_fast_path_matches_generic_path():
@@ -256,16 +258,16 @@ def test_generic_path_collates_with_stack():
     batches = list(DataLoader(ds, batch_size=4))
     assert ds.calls == 10
     x, y = batches[0]
-    assert x.data.shape == (4, 3) and x.data.dtype == np.float32
-    np.testing.assert_array_equal(y.data, [0, 1, 2, 3])
-    assert batches[-1][0].data.shape == (2, 3)
+    assert x.shape == (4, 3) and x.dtype == np.float32
+    np.testing.assert_array_equal(y.numpy(), [0, 1, 2, 3])
+    assert batches[-1][0].shape == (2, 3)
 
 
 def test_default_collate_cases_and_errors():
     (single,) = default_collate([np.ones(2), np.zeros(2)])
-    assert single.data.shape == (2, 2)
+    assert single.shape == (2, 2)
     (floats,) = default_collate([0.5, 1.5])
-    assert floats.data.dtype == np.float32
+    assert floats.dtype == np.float32
     with pytest.raises(ValueError, match=r"different shapes \[\(2,\), \(3,\)\]"):
         default_collate([(np.ones(2),), (np.ones(3),)])
     with pytest.raises(ValueError, match="different numbers of fields"):
@@ -288,10 +290,10 @@ def test_loader_argument_errors():
 @given(n=st.integers(0, 40), batch_size=st.integers(1, 12), shuffle=st.booleans(), drop_last=st.booleans())
 def test_loader_visits_each_example_once(n, batch_size, shuffle, drop_last):
     loader = DataLoader(TensorDataset(np.arange(n)), batch_size, shuffle=shuffle, drop_last=drop_last, seed=1)
-    sizes = [len(b[0].data) for b in loader]
+    sizes = [len(b[0].numpy()) for b in loader]
     assert len(sizes) == len(loader)
     assert all(s == batch_size for s in sizes[:-1]) and all(0 < s <= batch_size for s in sizes)
-    seen = np.concatenate([b[0].data for b in loader]) if sizes else np.array([], int)
+    seen = np.concatenate([b[0].numpy() for b in loader]) if sizes else np.array([], int)
     assert len(set(seen.tolist())) == len(seen) == (n - n % batch_size if drop_last else n)
 
 
@@ -357,16 +359,16 @@ def test_load_mnist_from_own_folder(tmp_path, gz):
     folder = make_mnist_folder(tmp_path / "data", gz=gz)
     raw_images = read_idx(folder / ("train-images-idx3-ubyte" + (".gz" if gz else "")))
     images, labels = load_mnist("train_full", root=folder).tensors
-    assert images.data.shape == (12, 784) and images.data.dtype == np.float32
-    np.testing.assert_allclose(images.data, raw_images.reshape(12, 784) / 255, rtol=1e-6)
-    assert images.data.min() >= 0 and images.data.max() <= 1
-    assert labels.data.dtype == np.int64 and labels.data.tolist() == [i % 10 for i in range(12)]
+    assert images.shape == (12, 784) and images.dtype == np.float32
+    np.testing.assert_allclose(images.numpy(), raw_images.reshape(12, 784) / 255, rtol=1e-6)
+    assert images.numpy().min() >= 0 and images.numpy().max() <= 1
+    assert labels.dtype == np.int64 and labels.tolist() == [i % 10 for i in range(12)]
 
     images, targets = load_mnist("test", root=folder, one_hot=True, flatten=False).tensors
-    assert images.data.shape == (5, 1, 28, 28)
-    assert targets.data.shape == (5, 10) and targets.data.dtype == np.float32
-    np.testing.assert_array_equal(targets.data.argmax(1), [0, 1, 2, 3, 4])
-    np.testing.assert_array_equal(targets.data.sum(1), 1)
+    assert images.shape == (5, 1, 28, 28)
+    assert targets.shape == (5, 10) and targets.dtype == np.float32
+    np.testing.assert_array_equal(targets.numpy().argmax(1), [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(targets.numpy().sum(1), 1)
 
     assert len(load_mnist("test", root=folder, subset=3)) == 3
     with pytest.raises(ValueError, match=r"subset must be an int in \[1, 5\]"):
@@ -444,16 +446,16 @@ def test_decoded_files_are_cached_and_reread_when_changed(tmp_path):
     assert mnist._read_idx_cached.cache_info().hits == hits + 2
     write_file(folder / "t10k-labels-idx1-ubyte", idx_bytes(np.full(5, 9, np.uint8)))
     os.utime(folder / "t10k-labels-idx1-ubyte", ns=(10**9, 10**9))
-    assert load_mnist("test", root=folder).tensors[1].data.tolist() == [9] * 5
+    assert load_mnist("test", root=folder).tensors[1].tolist() == [9] * 5
 
 
 def test_cached_arrays_cannot_be_corrupted_through_the_dataset(tmp_path):
     folder = make_mnist_folder(tmp_path)
     images, labels = load_mnist("test", root=folder).tensors
-    images.data[...] = 0
-    labels.data[...] = 0
+    images.numpy()[...] = 0
+    labels.numpy()[...] = 0
     again_images, again_labels = load_mnist("test", root=folder).tensors
-    assert again_images.data.any() and again_labels.data.tolist() == [0, 1, 2, 3, 4]
+    assert again_images.numpy().any() and again_labels.tolist() == [0, 1, 2, 3, 4]
 
 
 # ----------------------------------------------------------------------------- the real bundled MNIST
@@ -481,20 +483,20 @@ def test_bundled_files_checksums_and_attribution():
 
 def test_bundled_mnist_shapes_range_and_label_counts():
     images, labels = load_mnist("train_full").tensors
-    assert images.data.shape == (60000, 784) and images.data.dtype == np.float32
-    assert images.data.min() == 0.0 and images.data.max() == 1.0
-    assert np.bincount(labels.data, minlength=10).tolist() == TRAIN_COUNTS
+    assert images.shape == (60000, 784) and images.dtype == np.float32
+    assert images.numpy().min() == 0.0 and images.numpy().max() == 1.0
+    assert np.bincount(labels.numpy(), minlength=10).tolist() == TRAIN_COUNTS
     # The lecture's split: first 50,000 train, last 10,000 validation.
     train_images, train_labels = load_mnist("train").tensors
     validation_images, validation_labels = load_mnist("validation", one_hot=True).tensors
-    assert train_images.data.shape == (50000, 784) and validation_images.data.shape == (10000, 784)
-    np.testing.assert_array_equal(train_labels.data, labels.data[:50000])
-    np.testing.assert_array_equal(validation_labels.data.argmax(1), labels.data[50000:])
-    np.testing.assert_array_equal(validation_images.data[-1], images.data[-1])
+    assert train_images.shape == (50000, 784) and validation_images.shape == (10000, 784)
+    np.testing.assert_array_equal(train_labels.numpy(), labels.numpy()[:50000])
+    np.testing.assert_array_equal(validation_labels.numpy().argmax(1), labels.numpy()[50000:])
+    np.testing.assert_array_equal(validation_images.numpy()[-1], images.numpy()[-1])
     test_images, test_labels = load_mnist("test", flatten=False).tensors
-    assert test_images.data.shape == (10000, 1, 28, 28)
-    assert np.bincount(test_labels.data, minlength=10).tolist() == TEST_COUNTS
-    assert test_labels.data[:5].tolist() == [7, 2, 1, 0, 4]
+    assert test_images.shape == (10000, 1, 28, 28)
+    assert np.bincount(test_labels.numpy(), minlength=10).tolist() == TEST_COUNTS
+    assert test_labels.numpy()[:5].tolist() == [7, 2, 1, 0, 4]
 
 
 def test_average_darkness_baseline_matches_the_lecture():

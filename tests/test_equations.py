@@ -45,7 +45,7 @@ def autograd_grads(model, x, y, cost):
     model.zero_grad()
     loss.backward()
     layers = [m for m in model if hasattr(m, "weight")]
-    return [(m.weight.grad.data, m.bias.grad.data) for m in layers]
+    return [(m.weight.grad.numpy(), m.bias.grad.numpy()) for m in layers]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,17 +134,17 @@ def autograd_output_error(model, x, y, cost):
     z.retain_grad()
     cost_module = nn.QuadraticCost() if cost == "quadratic" else nn.CrossEntropyCost()
     cost_module(h, tg.tensor(y)).backward()
-    return z.grad.data * len(x), z.data, h.data
+    return z.grad.numpy() * len(x), z.numpy(), h.numpy()
 
 
 def test_cross_entropy_with_sigmoid_output_has_no_sigma_prime_factor():
     model = network([4, 5, 3], ["Tanh"], "Sigmoid", dtype=tg.float64, seed=1)
     with tg.no_grad():
-        model[2].weight.data *= 12          # large output weights: saturated output neurons
+        model[2].weight.numpy()[...] *= 12    # large output weights: saturated output neurons
     x, _ = batch(model, seed=1)
     x = x.astype(np.float64) * 4            # saturated hidden neurons too
     with tg.no_grad():
-        a = model(tg.tensor(x)).data
+        a = model(tg.tensor(x)).numpy()
     y = (a < 0.5).astype(np.float64)       # every output neuron is wrong
     delta, z, a = autograd_output_error(model, x, y, "cross_entropy")
     np.testing.assert_allclose(delta, a - y, rtol=1e-9, atol=1e-12)      # δᴸ = a − y
@@ -240,7 +240,7 @@ def test_errors_name_the_problem():
         compare(model, x, np.zeros((2, 3)))
     negative = nn.Sequential(nn.Linear(3, 2), nn.Identity())
     with tg.no_grad():
-        negative[0].bias.data[...] = -1.0
+        negative[0].bias.numpy()[...] = -1.0
     with pytest.raises(ValueError, match=r"strictly inside \(0, 1\).*Identity"):
         compare(negative, x, y, "cross_entropy")
     with pytest.raises(TypeError, match="Sequential"):

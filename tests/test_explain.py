@@ -49,22 +49,22 @@ def test_sigmoid_neuron_trace_with_numbers():
     x, w, b, h, a, cost = neuron()
     text = explain(cost)
     table = rows(text)
-    s = 1 / (1 + np.exp(-(x.data * w.data + b.data)))
+    s = 1 / (1 + np.exp(-(x.numpy() * w.numpy() + b.numpy())))
     delta_h = s * (1 - s)
     assert [r[1] for r in table if r[1]] == ["Sum", "Sigmoid", "Add", "Mul"]
     assert table[0][2:] == ("δ(a) = δ(C) copied back to shape (2,)", "(2,)", "[1, 1]")
     assert table[1][2] == "δ(h) = δ(a) ⊙ a ⊙ (1 − a)"                  # the lecture's line
     assert table[1][4] == summarize(delta_h)
     assert table[2][2] == "δ(xw) = δ(h)" and table[3][2] == "δ(b) = δ(h)"
-    assert table[4][2] == "δ(x) = δ(xw) ⊙ w" and table[4][4] == summarize(delta_h * w.data)
-    assert table[5][2] == "δ(w) = δ(xw) ⊙ x" and table[5][4] == summarize(delta_h * x.data)
+    assert table[4][2] == "δ(x) = δ(xw) ⊙ w" and table[4][4] == summarize(delta_h * w.numpy())
+    assert table[5][2] == "δ(w) = δ(xw) ⊙ x" and table[5][4] == summarize(delta_h * x.numpy())
     assert "δ(C) = ∂C/∂C = 1" in text
     leaves = text.split("Leaves")[1]
-    assert re.search(r"δ\(x\)\s+\(2,\)\s+" + re.escape(summarize(delta_h * w.data)), leaves)
+    assert re.search(r"δ\(x\)\s+\(2,\)\s+" + re.escape(summarize(delta_h * w.numpy())), leaves)
     # the numbers are right: the same as backward()
     cost.backward(retain_graph=True)
-    np.testing.assert_allclose(x.grad.data, delta_h * w.data, rtol=1e-6)
-    assert summarize(x.grad) == summarize(delta_h * w.data)
+    np.testing.assert_allclose(x.grad.numpy(), delta_h * w.numpy(), rtol=1e-6)
+    assert summarize(x.grad) == summarize(delta_h * w.numpy())
 
 
 def test_trace_follows_backwards_order_and_leaves_grad_alone():
@@ -72,10 +72,10 @@ def test_trace_follows_backwards_order_and_leaves_grad_alone():
     trace = trace_backward(cost)
     assert [step.node for step in trace.steps] == list(reversed(topological_order(cost)))
     assert x.grad is None and w.grad is None and b.grad is None
-    np.testing.assert_allclose(trace.adjoint(h).data, (a.data * (1 - a.data)), rtol=1e-6)
+    np.testing.assert_allclose(trace.adjoint(h).numpy(), (a.numpy() * (1 - a.numpy())), rtol=1e-6)
     x.grad = tg.tensor([5.0, 5.0])
     explain(cost)
-    np.testing.assert_array_equal(x.grad.data, [5.0, 5.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [5.0, 5.0])
 
 
 def test_reused_tensor_shows_plus_equals_and_the_total():

@@ -39,7 +39,7 @@ def value_and_grad(function, x, *args, upstream=None):
     out = function(t, *args)
     gradient = np.ones(out.shape) if upstream is None else upstream
     out.backward(tg.Tensor(gradient))
-    return out.data, t.grad.data
+    return out.numpy(), t.grad.numpy()
 
 
 def torch_value_and_grad(torch, function, x, *args):
@@ -62,7 +62,7 @@ def test_quadratic_cost_by_hand():
     a.grad = None
     F.quadratic_cost(a, [0, 1]).backward()
     # ∂C/∂a = (a − y)/n
-    np.testing.assert_allclose(a.grad.data, [[-0.4, 0.4], [0.3, -0.3]])
+    np.testing.assert_allclose(a.grad.numpy(), [[-0.4, 0.4], [0.3, -0.3]])
     assert F.quadratic_cost(tg.tensor([[0.2, 0.8]]), tg.tensor([1])).item() == pytest.approx(0.04)
 
 
@@ -81,7 +81,8 @@ def test_cross_entropy_cost_by_hand():
     cost.backward()
     # ∂C/∂a = (a − y) / (n · a(1 − a))
     onehot = np.array([[1, 0], [0, 1]])
-    np.testing.assert_allclose(a.grad.data, (a.data - onehot) / (2 * a.data * (1 - a.data)))
+    np.testing.assert_allclose(a.grad.numpy(),
+                               (a.numpy() - onehot) / (2 * a.numpy() * (1 - a.numpy())))
     assert F.cross_entropy_cost(a, onehot.astype(np.float64)).item() == pytest.approx(expected)
 
 
@@ -89,11 +90,11 @@ def test_cross_entropy_cost_with_sigmoid_has_no_sigma_prime():
     # the lecture's point: ∂C/∂z = (σ(z) − y)/n, even for a saturated, wrong neuron
     z = tg.tensor([[-8.0, 8.0]], dtype=tg.float64, requires_grad=True)
     F.cross_entropy_cost(z.sigmoid(), [[1.0, 0.0]]).backward()
-    np.testing.assert_allclose(z.grad.data, [[1 / (1 + math.exp(8)) - 1, 1 / (1 + math.exp(-8))]],
-                               rtol=1e-9)
+    np.testing.assert_allclose(z.grad.numpy(),
+                               [[1 / (1 + math.exp(8)) - 1, 1 / (1 + math.exp(-8))]], rtol=1e-9)
     w = tg.tensor([[-8.0, 8.0]], dtype=tg.float64, requires_grad=True)
     F.quadratic_cost(w.sigmoid(), [[1.0, 0.0]]).backward()
-    assert np.abs(w.grad.data).max() < 1e-3  # the quadratic cost learns slowly there
+    assert np.abs(w.grad.numpy()).max() < 1e-3  # the quadratic cost learns slowly there
 
 
 def test_cross_entropy_cost_equals_bce_sum_over_n():
@@ -112,7 +113,7 @@ def test_log_likelihood_cost_by_hand_and_from_logits():
     cost = F.log_likelihood_cost(a, INDICES)
     cost.backward()
     # for a softmax layer, ∂C/∂z = (a − y)/n, as for sigmoid + cross-entropy
-    np.testing.assert_allclose(z.grad.data, (a.data - ONE_HOT) / 6, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(z.grad.numpy(), (a.numpy() - ONE_HOT) / 6, rtol=1e-10, atol=1e-14)
     for target in (INDICES, ONE_HOT):
         from_logits = nn.LogLikelihoodCost(from_logits=True)(leaf(LOGITS), target)
         assert from_logits.item() == pytest.approx(cost.item(), rel=1e-12)
@@ -326,9 +327,9 @@ def _finite_value_and_grad(function, x, dtype):
         warnings.simplefilter("error")
         out = function(t)
         out.backward()
-    assert np.isfinite(out.data).all(), out
-    assert np.isfinite(t.grad.data).all(), t.grad
-    return out.item(), t.grad.data
+    assert np.isfinite(out.numpy()).all(), out
+    assert np.isfinite(t.grad.numpy()).all(), t.grad
+    return out.item(), t.grad.numpy()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -379,7 +380,7 @@ def test_probability_losses_are_stable_when_saturated(dtype):
                  lambda x: F.log_likelihood_cost(x.softmax(-1), [1, 0]) * 2):
         value, _ = _finite_value_and_grad(loss, z, dtype)
         assert 170 < value <= 200 + math.log(2) + 1e-3
-    sigmoid = tg.Tensor(z.astype(dtype)).sigmoid().data
+    sigmoid = tg.Tensor(z.astype(dtype)).sigmoid().numpy()
     assert _finite_value_and_grad(lambda x: F.binary_cross_entropy(x.sigmoid(), y,
                                                                    reduction="sum"), z, dtype)[0] \
         == pytest.approx(numpy_bce(sigmoid, y), rel=1e-6)
@@ -399,19 +400,19 @@ def test_saturated_costs_pass_anomaly_detection():
                      F.binary_cross_entropy_with_logits(z, y), F.cross_entropy(z, [0, 1]),
                      F.log_likelihood_cost(z.softmax(-1), [1, 0])):
             loss.backward()
-    assert np.isfinite(z.grad.data).all()
+    assert np.isfinite(z.grad.numpy()).all()
 
 
 def test_clamped_log_gradient_where_the_log_is_not_clamped():
     # a tiny but representable probability keeps its exact gradient −y/a
     a = tg.tensor([[1e-30, 1 - 1e-7]], dtype=tg.float64, requires_grad=True)
     F.cross_entropy_cost(a, [[1.0, 1.0]]).backward()
-    np.testing.assert_allclose(a.grad.data, [[-1e30, -1 / (1 - 1e-7)]], rtol=1e-9)
+    np.testing.assert_allclose(a.grad.numpy(), [[-1e30, -1 / (1 - 1e-7)]], rtol=1e-9)
     zero = tg.tensor([[0.0, 1.0]], dtype=tg.float64, requires_grad=True)
     cost = F.cross_entropy_cost(zero, [[1.0, 1.0]])
     cost.backward()
     assert cost.item() == pytest.approx(100.0)
-    np.testing.assert_array_equal(zero.grad.data, [[0.0, -1.0]])
+    np.testing.assert_array_equal(zero.grad.numpy(), [[0.0, -1.0]])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,7 +449,7 @@ def test_loss_errors_name_the_loss_the_shapes_and_the_fix():
 
 def test_one_hot():
     out = F.one_hot(tg.tensor([2, 0, 1]), 4)
-    np.testing.assert_array_equal(out.data, np.eye(4, dtype=np.int64)[[2, 0, 1]])
+    np.testing.assert_array_equal(out.numpy(), np.eye(4, dtype=np.int64)[[2, 0, 1]])
     assert out.dtype == np.int64
     assert F.one_hot(np.array([[1], [3]])).shape == (2, 1, 4)
     assert F.one_hot([1, 0], 2, dtype=tg.float32).dtype == np.float32
@@ -467,11 +468,11 @@ def test_l2_penalty_covers_weights_only():
     lam, n = 5.0, 50000
     penalty = nn.l2_penalty(net, lam, n)
     weights = [net[0].weight, net[3].weight, net[4].weight]
-    expected = lam / (2 * n) * sum((w.data.astype(np.float64) ** 2).sum() for w in weights)
+    expected = lam / (2 * n) * sum((w.numpy().astype(np.float64) ** 2).sum() for w in weights)
     assert penalty.item() == pytest.approx(expected, rel=1e-6)
     penalty.backward()
     for w in weights:  # ∂/∂w = (λ/n)·w
-        np.testing.assert_allclose(w.grad.data, lam / n * w.data, rtol=1e-6)
+        np.testing.assert_allclose(w.grad.numpy(), lam / n * w.numpy(), rtol=1e-6)
     for name, p in net.named_parameters():
         if name.endswith("bias") or name.startswith("1."):
             assert p.grad is None, name
@@ -480,12 +481,12 @@ def test_l2_penalty_covers_weights_only():
 
 def test_l2_penalty_makes_gradient_descent_decay_weights():
     layer = nn.Linear(2, 1, bias=False)
-    w0 = layer.weight.data.copy()
+    w0 = layer.weight.numpy().copy()
     lr, lam, n = 0.5, 0.1, 10
     nn.l2_penalty(layer, lam, n).backward()  # C₀ = 0: only the decay acts
     with tg.no_grad():
         layer.weight -= lr * layer.weight.grad
-    np.testing.assert_allclose(layer.weight.data, (1 - lr * lam / n) * w0, rtol=1e-6)
+    np.testing.assert_allclose(layer.weight.numpy(), (1 - lr * lam / n) * w0, rtol=1e-6)
 
 
 def test_l2_penalty_errors():

@@ -66,7 +66,7 @@ class Nested(nn.Module):
 def test_parameter_is_a_tensor_that_requires_grad_and_shares_memory():
     array = np.zeros((2, 3), dtype=np.float32)
     p = nn.Parameter(array)
-    assert isinstance(p, tg.Tensor) and p.requires_grad and p.data is array
+    assert isinstance(p, tg.Tensor) and p.requires_grad and p.numpy() is array
     assert not nn.Parameter(array, requires_grad=False).requires_grad
     assert repr(p).startswith("Parameter containing:\ntensor(")
     assert type((p * 2)) is tg.Tensor  # op outputs are plain tensors
@@ -169,7 +169,7 @@ def test_zero_grad_sets_gradients_to_none():
     net(tg.randn(5, 4)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(p.grad is not None and not p.grad.data.any() for p in net.parameters())
+    assert all(p.grad is not None and not p.grad.numpy().any() for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -183,24 +183,24 @@ def test_state_dict_round_trip_copies_in_place():
     assert list(state) == [n for n, _ in source.named_parameters()][:1] + list(state)[1:]
     assert "features.2.running_mean" in state and "features.2.num_batches_tracked" in state
     assert all(not v.requires_grad for v in state.values())
-    assert state["features.0.weight"].data is source.features[0].weight.data  # shares memory
-    kept = {name: (p, p.data) for name, p in target.named_parameters()}
+    assert state["features.0.weight"].numpy() is source.features[0].weight.numpy()  # shares memory
+    kept = {name: (p, p.numpy()) for name, p in target.named_parameters()}
     result = target.load_state_dict(state)
     assert result == nn.IncompatibleKeys([], []) and result.missing_keys == []
     for name, value in target.state_dict().items():
-        np.testing.assert_array_equal(value.data, state[name].data)
+        np.testing.assert_array_equal(value.numpy(), state[name].numpy())
     for name, p in target.named_parameters():
         # the very same Parameter and array: an optimizer built before still points at them
-        assert kept[name][0] is p and kept[name][1] is p.data
+        assert kept[name][0] is p and kept[name][1] is p.numpy()
     x = tg.randn(3, 4)
     source.eval(), target.eval()
-    np.testing.assert_array_equal(source(x).data, target(x).data)
+    np.testing.assert_array_equal(source(x).numpy(), target(x).numpy())
 
 
 def test_strict_load_lists_every_problem_and_changes_nothing():
     net = TwoLayer()
-    before = {k: v.data.copy() for k, v in net.state_dict().items()}
-    state = {k: tg.tensor(v.data + 1) for k, v in net.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in net.state_dict().items()}
+    state = {k: tg.tensor(v.numpy() + 1) for k, v in net.state_dict().items()}
     del state["fc2.bias"]
     state["fc3.weight"] = tg.zeros(2, 2)
     state["fc1.weight"] = tg.zeros(3, 5)
@@ -213,7 +213,7 @@ def test_strict_load_lists_every_problem_and_changes_nothing():
         in message
     assert "nothing was loaded" in message
     for key, value in net.state_dict().items():  # fc1.bias and fc2.weight were valid: untouched
-        np.testing.assert_array_equal(value.data, before[key])
+        np.testing.assert_array_equal(value.numpy(), before[key])
 
 
 def test_non_strict_load_reports_missing_and_unexpected_but_rejects_shape_mismatch():
@@ -221,7 +221,7 @@ def test_non_strict_load_reports_missing_and_unexpected_but_rejects_shape_mismat
     state = {"fc1.weight": np.ones((3, 4)), "extra": np.zeros(2)}
     missing, unexpected = net.load_state_dict(state, strict=False)
     assert missing == ["fc1.bias", "fc2.weight", "fc2.bias"] and unexpected == ["extra"]
-    assert net.fc1.weight.dtype == np.float32 and (net.fc1.weight.data == 1).all()
+    assert net.fc1.weight.dtype == np.float32 and (net.fc1.weight.numpy() == 1).all()
     with pytest.raises(RuntimeError, match="shape mismatch for fc1.weight"):
         net.load_state_dict({"fc1.weight": np.ones((4, 3))}, strict=False)
     with pytest.raises(RuntimeError, match="fc1.weight: cannot use the value"):
@@ -248,7 +248,7 @@ def test_repr_reads_like_pytorch():
 def test_calling_runs_forward_and_rejects_numpy_input_clearly():
     net = TwoLayer()
     x = tg.randn(2, 4)
-    np.testing.assert_array_equal(net(x).data, net.forward(x).data)
+    np.testing.assert_array_equal(net(x).numpy(), net.forward(x).numpy())
     with pytest.raises(TypeError, match="expected a Tensor input, got a ndarray"):
         net(np.zeros((2, 4), dtype=np.float32))
     with pytest.raises(NotImplementedError, match="define forward"):
@@ -275,7 +275,7 @@ def test_load_state_dict_from_a_torch_module():
     net = nn.Sequential(nn.Linear(4, 3), nn.Sigmoid(), nn.Linear(3, 2))
     net.load_state_dict(reference.state_dict())
     x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
-    np.testing.assert_allclose(net(tg.tensor(x)).data,
+    np.testing.assert_allclose(net(tg.tensor(x)).numpy(),
                                reference(torch.from_numpy(x)).detach().numpy(), rtol=1e-5,
                                atol=1e-6)
 
@@ -345,7 +345,7 @@ def test_functional_call_swaps_and_restores():
     weight = layer.weight
     other = tg.zeros(2, 3, dtype=tg.float64)
     out = nn.functional_call(layer, {"weight": other}, tg.randn(4, 3, dtype=tg.float64))
-    np.testing.assert_allclose(out.data, np.broadcast_to(layer.bias.data, (4, 2)))
+    np.testing.assert_allclose(out.numpy(), np.broadcast_to(layer.bias.numpy(), (4, 2)))
     assert layer.weight is weight and layer._parameters["weight"] is weight
     with pytest.raises(KeyError, match="no parameter or buffer 'nope'"):
         nn.functional_call(layer, {"nope": other}, tg.randn(1, 3))
@@ -363,9 +363,9 @@ def test_linear_shapes_init_and_gradients():
     assert layer.weight.dtype == np.float32
     bound = 1 / math.sqrt(100)
     for p in (layer.weight, layer.bias):
-        assert np.abs(p.data).max() <= bound
-    assert np.abs(layer.weight.data).max() > 0.9 * bound  # uniform, fills the interval
-    assert abs(layer.weight.data.std() - bound / math.sqrt(3)) < 0.1 * bound
+        assert np.abs(p.numpy()).max() <= bound
+    assert np.abs(layer.weight.numpy()).max() > 0.9 * bound  # uniform, fills the interval
+    assert abs(layer.weight.numpy().std() - bound / math.sqrt(3)) < 0.1 * bound
     assert layer(tg.randn(7, 100)).shape == (7, 30)
     assert layer(tg.randn(2, 5, 100)).shape == (2, 5, 30)
     assert check_module_gradients(nn.Linear(4, 3), double_randn(5, 4))
@@ -399,9 +399,9 @@ def test_init_is_reproducible_with_manual_seed():
     tg.manual_seed(7)
     b = TwoLayer()
     for (_, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
     c = TwoLayer()
-    assert not np.array_equal(a.fc1.weight.data, c.fc1.weight.data)
+    assert not np.array_equal(a.fc1.weight.numpy(), c.fc1.weight.numpy())
 
 
 def _torch_module_pair(torch, ours, theirs):
@@ -421,15 +421,15 @@ def test_conv2d_matches_torch_forward_and_backward(stride, padding, bias):
     tx = torch.tensor(x, requires_grad=True)
     gx = tg.Tensor(x.copy(), requires_grad=True)
     their_out, our_out = theirs(tx), ours(gx)
-    np.testing.assert_allclose(our_out.data, their_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(our_out.numpy(), their_out.detach().numpy(), rtol=1e-10, atol=1e-12)
     upstream = np.random.default_rng(2).standard_normal(our_out.shape)
     their_out.backward(torch.tensor(upstream))
     our_out.backward(tg.Tensor(upstream))
-    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-10,
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-10,
                                atol=1e-12)
     if bias:
-        np.testing.assert_allclose(ours.bias.grad.data, theirs.bias.grad.numpy(), rtol=1e-10,
+        np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-10,
                                    atol=1e-12)
 
 
@@ -438,7 +438,7 @@ def test_conv2d_init_shapes_gradcheck_and_errors():
     conv = nn.Conv2d(2, 3, 3, padding=1)
     assert conv.weight.shape == (3, 2, 3, 3) and conv.bias.shape == (3,)
     bound = 1 / math.sqrt(2 * 9)
-    assert np.abs(conv.weight.data).max() <= bound and np.abs(conv.bias.data).max() <= bound
+    assert np.abs(conv.weight.numpy()).max() <= bound and np.abs(conv.bias.numpy()).max() <= bound
     assert conv(tg.randn(4, 2, 5, 5)).shape == (4, 3, 5, 5)
     assert nn.Conv2d(1, 1, 3, stride=2)(tg.randn(1, 1, 7, 7)).shape == (1, 1, 3, 3)
     assert check_module_gradients(nn.Conv2d(2, 2, 2, stride=1, padding=1),
@@ -460,11 +460,11 @@ def test_pooling_matches_torch_forward_and_backward(kernel, stride, padding):
         tx = torch.tensor(x, requires_grad=True)
         gx = tg.Tensor(x.copy(), requires_grad=True)
         their_out, our_out = theirs(tx), ours(gx)
-        np.testing.assert_allclose(our_out.data, their_out.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(our_out.numpy(), their_out.detach().numpy(), rtol=1e-12)
         upstream = np.random.default_rng(4).standard_normal(our_out.shape)
         their_out.backward(torch.tensor(upstream))
         our_out.backward(tg.Tensor(upstream))
-        np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_pooling_gradcheck_shapes_and_errors():
@@ -490,7 +490,7 @@ def test_dropout_zeroes_and_rescales_only_in_training():
     tg.manual_seed(0)
     layer = nn.Dropout(0.25)
     x = tg.ones(200, 500)
-    out = layer(x).data
+    out = layer(x).numpy()
     dropped = (out == 0).mean()
     assert abs(dropped - 0.25) < 0.01
     np.testing.assert_allclose(out[out != 0], 1 / 0.75, rtol=1e-6)
@@ -499,11 +499,11 @@ def test_dropout_zeroes_and_rescales_only_in_training():
     assert layer(x) is x
     layer.train()
     tg.manual_seed(3)
-    first = layer(x).data
+    first = layer(x).numpy()
     tg.manual_seed(3)
-    np.testing.assert_array_equal(layer(x).data, first)  # the mask comes from the package RNG
+    np.testing.assert_array_equal(layer(x).numpy(), first)  # the mask comes from the package RNG
     assert nn.Dropout(0.0)(x) is x
-    assert not nn.Dropout(1.0)(x).data.any()
+    assert not nn.Dropout(1.0)(x).numpy().any()
     with pytest.raises(ValueError, match=r"p must be a probability in \[0, 1\]"):
         nn.Dropout(1.5)
 
@@ -513,9 +513,9 @@ def test_dropout_gradient_is_the_mask():
     x = tg.randn(50, 40, requires_grad=True)
     out = nn.Dropout(0.5)(x)
     out.sum().backward()
-    mask = out.data / np.where(x.data == 0, 1, x.data)
-    np.testing.assert_allclose(x.grad.data, mask, rtol=1e-5)
-    assert set(np.unique(np.round(x.grad.data, 5))) == {0.0, 2.0}
+    mask = out.numpy() / np.where(x.numpy() == 0, 1, x.numpy())
+    np.testing.assert_allclose(x.grad.numpy(), mask, rtol=1e-5)
+    assert set(np.unique(np.round(x.grad.numpy(), 5))) == {0.0, 2.0}
 
     def seeded(t):
         tg.manual_seed(1)  # the same mask on every evaluation
@@ -549,20 +549,20 @@ def test_batchnorm1d_train_and_eval_match_torch(shape, momentum):
         tx = torch.tensor(x, requires_grad=True)
         gx = tg.Tensor(x.copy(), requires_grad=True)
         their_out, our_out = theirs(tx), ours(gx)
-        np.testing.assert_allclose(our_out.data, their_out.detach().numpy(), rtol=1e-9,
+        np.testing.assert_allclose(our_out.numpy(), their_out.detach().numpy(), rtol=1e-9,
                                    atol=1e-12)
         upstream = generator.standard_normal(shape)
         their_out.backward(torch.tensor(upstream))
         our_out.backward(tg.Tensor(upstream))
-        np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-8, atol=1e-10)
-        np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-9)
-        np.testing.assert_allclose(ours.bias.grad.data, theirs.bias.grad.numpy(), rtol=1e-9)
+        np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-9)
+        np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-9)
         ours.zero_grad()
         theirs.zero_grad()
         # the running variance uses the unbiased batch variance, the normalization the biased
-        np.testing.assert_allclose(ours.running_mean.data, theirs.running_mean.numpy(),
+        np.testing.assert_allclose(ours.running_mean.numpy(), theirs.running_mean.numpy(),
                                    rtol=1e-12)
-        np.testing.assert_allclose(ours.running_var.data, theirs.running_var.numpy(),
+        np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(),
                                    rtol=1e-12)
         assert int(ours.num_batches_tracked.item()) == int(theirs.num_batches_tracked) == step + 1
     ours.eval(), theirs.eval()
@@ -570,14 +570,14 @@ def test_batchnorm1d_train_and_eval_match_torch(shape, momentum):
     tx = torch.tensor(x, requires_grad=True)
     gx = tg.Tensor(x.copy(), requires_grad=True)
     their_out, our_out = theirs(tx), ours(gx)
-    np.testing.assert_allclose(our_out.data, their_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(our_out.numpy(), their_out.detach().numpy(), rtol=1e-10, atol=1e-12)
     their_out.sum().backward()
     our_out.sum().backward()
-    np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-10)
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-10)
-    before = ours.running_mean.data.copy()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-10)
+    before = ours.running_mean.numpy().copy()
     ours(gx)
-    np.testing.assert_array_equal(ours.running_mean.data, before)  # eval never updates them
+    np.testing.assert_array_equal(ours.running_mean.numpy(), before)  # eval never updates them
 
 
 def test_batchnorm_without_affine_or_running_stats_and_2d_match_torch():
@@ -588,26 +588,26 @@ def test_batchnorm_without_affine_or_running_stats_and_2d_match_torch():
                                        track)
         for mode in (True, False):
             ours.train(mode), theirs.train(mode)
-            np.testing.assert_allclose(ours(tg.Tensor(x)).data,
+            np.testing.assert_allclose(ours(tg.Tensor(x)).numpy(),
                                        theirs(torch.tensor(x)).detach().numpy(), rtol=1e-9,
                                        atol=1e-12)
     ours, theirs = _batchnorm_pair(torch, nn.BatchNorm2d, torch.nn.BatchNorm2d, 0.1)
     images = np.random.default_rng(7).normal(1.0, 2.0, (2, 3, 4, 5))
     for mode in (True, False):
         ours.train(mode), theirs.train(mode)
-        np.testing.assert_allclose(ours(tg.Tensor(images)).data,
+        np.testing.assert_allclose(ours(tg.Tensor(images)).numpy(),
                                    theirs(torch.tensor(images)).detach().numpy(), rtol=1e-9,
                                    atol=1e-12)
 
 
 def test_batchnorm_gradcheck_numbers_and_errors():
     layer = nn.BatchNorm1d(3)
-    layer.weight.data[:] = [0.5, 1.0, 2.0]
+    layer.weight.numpy()[:] = [0.5, 1.0, 2.0]
     assert check_module_gradients(layer, double_randn(6, 3))
     layer.eval()
     assert check_module_gradients(layer, double_randn(6, 3))
     x = tg.tensor([[1.0, 2.0], [3.0, 6.0]])
-    out = nn.BatchNorm1d(2)(x).data  # by hand: (x − μ)/√(σ² + ε) with the biased σ²
+    out = nn.BatchNorm1d(2)(x).numpy()  # by hand: (x − μ)/√(σ² + ε) with the biased σ²
     np.testing.assert_allclose(out, [[-1, -1], [1, 1]], rtol=1e-4)
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         nn.BatchNorm1d(2)(tg.randn(1, 2))
@@ -624,7 +624,7 @@ def test_sequential_container():
     assert isinstance(head, nn.Sequential) and list(head) == layers[1:]
     assert [n for n, _ in head.named_children()] == ["1", "2"]
     x = tg.randn(4, 2)
-    np.testing.assert_array_equal(seq(x).data, layers[2](layers[1](layers[0](x))).data)
+    np.testing.assert_array_equal(seq(x).numpy(), layers[2](layers[1](layers[0](x))).numpy())
     seq.append(nn.Sigmoid())
     assert len(seq) == 4 and isinstance(seq[3], nn.Sigmoid)
     del seq[1]
@@ -666,7 +666,7 @@ def test_module_list_registers_its_modules():
 def test_init_functions_fill_in_place_with_the_right_statistics():
     tg.manual_seed(0)
     w = nn.Parameter(np.empty((400, 300), dtype=np.float32))
-    array = w.data
+    array = w.numpy()
     fan_in, fan_out = 300, 400
     cases = [
         (lambda: init.normal_(w, 1.0, 2.0), 1.0, 2.0),
@@ -680,7 +680,7 @@ def test_init_functions_fill_in_place_with_the_right_statistics():
         (lambda: init.lecture_scaled_normal_(w), 0.0, 1 / math.sqrt(fan_in)),
     ]
     for fill, mean, std in cases:
-        assert fill() is w and w.data is array  # in place
+        assert fill() is w and w.numpy() is array  # in place
         assert abs(array.mean() - mean) < 0.02 * max(std, 1), fill
         assert abs(array.std() - std) < 0.02 * std, fill
     init.constant_(w, 0.5)
@@ -697,11 +697,11 @@ def test_init_functions_fill_in_place_with_the_right_statistics():
 
 def test_init_matches_randn_and_is_reproducible():
     tg.manual_seed(11)
-    expected = tg.randn(3, 4).data
+    expected = tg.randn(3, 4).numpy()
     tg.manual_seed(11)
-    np.testing.assert_array_equal(init.normal_(tg.zeros(3, 4)).data, expected)
+    np.testing.assert_array_equal(init.normal_(tg.zeros(3, 4)).numpy(), expected)
     tg.manual_seed(11)
-    as_double = init.normal_(tg.zeros(3, 4, dtype=tg.float64)).data
+    as_double = init.normal_(tg.zeros(3, 4, dtype=tg.float64)).numpy()
     np.testing.assert_allclose(as_double, expected, rtol=1e-6)
 
 
@@ -719,20 +719,20 @@ def test_init_lecture_sets_weights_and_biases_as_the_lecture():
     tg.manual_seed(0)
     net = nn.Sequential(nn.Linear(784, 100), nn.Sigmoid(), nn.Linear(100, 10), nn.Sigmoid())
     assert nn.init.init_lecture(net) is net
-    assert abs(net[0].weight.data.std() - 1 / math.sqrt(784)) < 0.02 / math.sqrt(784)
-    assert abs(net[2].weight.data.std() - 1 / math.sqrt(100)) < 0.05 / math.sqrt(100)
-    assert abs(net[0].bias.data.std() - 1) < 0.2  # biases N(0, 1)
+    assert abs(net[0].weight.numpy().std() - 1 / math.sqrt(784)) < 0.02 / math.sqrt(784)
+    assert abs(net[2].weight.numpy().std() - 1 / math.sqrt(100)) < 0.05 / math.sqrt(100)
+    assert abs(net[0].bias.numpy().std() - 1) < 0.2  # biases N(0, 1)
     nn.init.init_lecture(net, scaled=False)
-    assert abs(net[0].weight.data.std() - 1) < 0.02
+    assert abs(net[0].weight.numpy().std() - 1) < 0.02
     # why it matters: with N(0, 1) weights z = w·x + b is spread by about √n_in
     x = tg.rand(50, 784)
-    assert net[0](x).data.std() > 5
+    assert net[0](x).numpy().std() > 5
     nn.init.init_lecture(net)
-    assert net[0](x).data.std() < 2
+    assert net[0](x).numpy().std() < 2
     tg.manual_seed(5)
-    first = nn.init.init_lecture(nn.Linear(3, 2)).weight.data.copy()
+    first = nn.init.init_lecture(nn.Linear(3, 2)).weight.numpy().copy()
     tg.manual_seed(5)
-    np.testing.assert_array_equal(nn.init.init_lecture(nn.Linear(3, 2)).weight.data, first)
+    np.testing.assert_array_equal(nn.init.init_lecture(nn.Linear(3, 2)).weight.numpy(), first)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -767,9 +767,9 @@ def test_activation_values_and_derivatives(name, module, function, value, deriva
     for form in (module, function):
         t = tg.Tensor(x.copy(), requires_grad=True)
         out = form(t)
-        np.testing.assert_allclose(out.data, value(x), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(out.numpy(), value(x), rtol=1e-12, atol=1e-15)
         out.sum().backward()
-        np.testing.assert_allclose(t.grad.data, derivative(x), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(t.grad.numpy(), derivative(x), rtol=1e-12, atol=1e-15)
     assert tg.gradcheck(lambda t: module(t), tg.Tensor(x.copy(), requires_grad=True))
 
 
@@ -786,19 +786,19 @@ def test_activation_torch_agreement():
         gx = tg.Tensor(x.reshape(1, -1).copy(), requires_grad=True)
         upstream = np.cos(np.arange(x.size)).reshape(1, -1)
         their_out, our_out = theirs(tx), ours(gx)
-        np.testing.assert_allclose(our_out.data, their_out.detach().numpy(), rtol=1e-12,
+        np.testing.assert_allclose(our_out.numpy(), their_out.detach().numpy(), rtol=1e-12,
                                    atol=1e-15)
         their_out.backward(torch.tensor(upstream))
         our_out.backward(tg.Tensor(upstream))
         # includes x = 0 and x = 1 exactly: kinks follow PyTorch's conventions
-        np.testing.assert_allclose(gx.grad.data, tx.grad.numpy(), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
 def test_step_is_the_perceptron_threshold_and_stops_gradients():
     x = tg.tensor([-2.0, -0.0, 0.0, 1e-7, 3.0], requires_grad=True)
     for form in (nn.Step(), F.heaviside, F.step):
         out = form(x)
-        np.testing.assert_array_equal(out.data, [0, 0, 0, 1, 1])
+        np.testing.assert_array_equal(out.numpy(), [0, 0, 0, 1, 1])
         assert out.dtype == np.float32 and not out.requires_grad
     # in a network the gradient stops at the step: layers before it get none
     first, second = nn.Linear(2, 2), nn.Linear(2, 1)
@@ -808,14 +808,14 @@ def test_step_is_the_perceptron_threshold_and_stops_gradients():
 
 def test_saturated_linear_is_the_lecture_definition():
     x = tg.tensor([-5.0, -1e-3, 0.0, 0.25, 1.0, 1.001, 9.0])
-    np.testing.assert_allclose(nn.SaturatedLinear()(x).data, [0, 0, 0, 0.25, 1, 1, 1])
+    np.testing.assert_allclose(nn.SaturatedLinear()(x).numpy(), [0, 0, 0, 0.25, 1, 1, 1])
 
 
 def test_softmax_modules_and_lecture_table():
     z = double_randn(3, 4)
     a = nn.Softmax(dim=1)(z)
-    np.testing.assert_allclose(a.data.sum(axis=1), 1)
-    np.testing.assert_allclose(nn.LogSoftmax()(z).data, np.log(a.data))
+    np.testing.assert_allclose(a.numpy().sum(axis=1), 1)
+    np.testing.assert_allclose(nn.LogSoftmax()(z).numpy(), np.log(a.numpy()))
     assert tg.gradcheck(lambda t: nn.Softmax(dim=0)(t), z)
     assert tg.gradcheck(lambda t: nn.LogSoftmax()(t), z)
     assert set(nn.LECTURE_ACTIVATIONS) == {"step", "sigmoid", "linear", "saturated_linear",
@@ -849,7 +849,7 @@ def test_small_cnn_overfits_a_tiny_batch():
                 p -= 0.5 * p.grad
         losses.append(loss.item())
     assert losses[-1] < 0.05 * losses[0], losses[::10]
-    assert (net(images).argmax(dim=1).data == labels.data).all()
+    assert (net(images).argmax(dim=1).numpy() == labels.numpy()).all()
     assert [p.name for p in net.parameters()] == ["0.weight", "0.bias", "4.weight", "4.bias"]
 
 

@@ -134,7 +134,7 @@ def run_tinygrad(name, options, steps=STEPS, dtype=np.float64):
         optimizer.zero_grad()
         tg_loss(w, b).backward()
         optimizer.step()
-        trajectory.append([w.data.copy(), b.data.copy()])
+        trajectory.append([w.numpy().copy(), b.numpy().copy()])
     return trajectory
 
 
@@ -184,14 +184,14 @@ def test_sgd_is_the_lectures_rule_on_the_minibatch_mean():
     targets = np.array([1.0, 0.0, 2.0])
     per_example = []
     for x, y in zip(xs, targets):
-        residual = float((w.data @ x)[0]) - y
+        residual = float((w.numpy() @ x)[0]) - y
         per_example.append(residual * x)  # ∂Cₓ/∂w for Cₓ = ½ (w·x − y)²
     eta, m = 0.3, len(xs)
-    expected = w.data - (eta / m) * np.sum(per_example, axis=0)
+    expected = w.numpy() - (eta / m) * np.sum(per_example, axis=0)
     residual = (tg.Tensor(xs) @ w.T).reshape(3) - tg.Tensor(targets)
     (0.5 * residual * residual).mean().backward()
     optim.SGD([w], lr=eta).step()
-    np.testing.assert_allclose(w.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(w.numpy(), expected, rtol=1e-12)
 
 
 def test_plain_sgd_step_updates_in_place_without_allocating():
@@ -200,7 +200,7 @@ def test_plain_sgd_step_updates_in_place_without_allocating():
     params = [tg.Tensor(rng.normal(size=s).astype(np.float32), requires_grad=True) for s in shapes]
     for p in params:
         p.grad = tg.Tensor(rng.normal(size=p.shape).astype(np.float32))
-    arrays = [p.data for p in params]
+    arrays = [p.numpy() for p in params]
     before = [a.copy() for a in arrays]
     optimizer = optim.SGD(params, lr=3.0)
     optimizer.step()  # the first step makes the scratch buffers
@@ -213,8 +213,8 @@ def test_plain_sgd_step_updates_in_place_without_allocating():
         tracemalloc.stop()
     assert peak < 4096, f"plain SGD steps allocated {peak} bytes"
     for p, array, start in zip(params, arrays, before):
-        assert p.data is array  # same array object: the update was in place
-        np.testing.assert_allclose(array, start - 21 * np.float32(3.0) * p.grad.data, rtol=1e-4,
+        assert p.numpy() is array  # same array object: the update was in place
+        np.testing.assert_allclose(array, start - 21 * np.float32(3.0) * p.grad.numpy(), rtol=1e-4,
                                    atol=1e-3)
 
 
@@ -225,12 +225,12 @@ def test_step_skips_parameters_without_gradient():
         optimizer = getattr(optim, name)([a, b], lr=0.1)
         optimizer.zero_grad()
         (a * a).sum().backward()
-        start_b = b.data.copy()
+        start_b = b.numpy().copy()
         optimizer.step()
-        np.testing.assert_array_equal(b.data, start_b)
+        np.testing.assert_array_equal(b.numpy(), start_b)
         assert b not in optimizer.state
-        assert not np.allclose(a.data, [1.0, 2.0])
-        a.data[...] = [1.0, 2.0]
+        assert not np.allclose(a.numpy(), [1.0, 2.0])
+        a.numpy()[...] = [1.0, 2.0]
 
 
 def test_zero_grad_sets_to_none_or_zero():
@@ -238,9 +238,9 @@ def test_zero_grad_sets_to_none_or_zero():
     optimizer = optim.SGD([w], lr=0.1)
     (w * w).sum().backward()
     optimizer.zero_grad(set_to_none=False)
-    assert w.grad is not None and np.all(w.grad.data == 0)
+    assert w.grad is not None and np.all(w.grad.numpy() == 0)
     (w * w).sum().backward()
-    np.testing.assert_allclose(w.grad.data, [2.0, 4.0])  # accumulated onto zeros, not onto 2w
+    np.testing.assert_allclose(w.grad.numpy(), [2.0, 4.0])  # accumulated onto zeros, not onto 2w
     optimizer.zero_grad()
     assert w.grad is None
 
@@ -274,15 +274,15 @@ def test_state_dict_round_trip_continues_identically(name, options):
     assert saved["param_groups"][0]["params"] == [0, 1]
     assert all(isinstance(v, (np.ndarray, int, float)) for s in saved["state"].values()
                for v in s.values())
-    w2 = tg.Tensor(w.data.copy(), requires_grad=True)
-    b2 = tg.Tensor(b.data.copy(), requires_grad=True)
+    w2 = tg.Tensor(w.numpy().copy(), requires_grad=True)
+    b2 = tg.Tensor(b.numpy().copy(), requires_grad=True)
     fresh = getattr(optim, name)([w2, b2], lr=123.0)  # the loaded groups restore the real lr
     fresh.load_state_dict(saved)
     assert fresh.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"]
     train(optimizer, [w, b], 10)
     train(fresh, [w2, b2], 10)
-    np.testing.assert_array_equal(w.data, w2.data)
-    np.testing.assert_array_equal(b.data, b2.data)
+    np.testing.assert_array_equal(w.numpy(), w2.numpy())
+    np.testing.assert_array_equal(b.numpy(), b2.numpy())
     # The saved state is a copy: training on did not change it.
     for buffers in saved["state"].values():
         for key, value in buffers.items():

@@ -50,13 +50,13 @@ def test_broadcasting_binary_ops(shapes, op, seed):
     out = fn(ta, tb)
     expected = forward(a, b)
     assert out.shape == expected.shape == np.broadcast_shapes(shape_a, shape_b)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
     upstream = generator.standard_normal(out.shape)
     out.backward(tg.tensor(upstream))
     assert ta.grad.shape == shape_a and tb.grad.shape == shape_b
-    np.testing.assert_allclose(ta.grad.data, unbroadcast(upstream * d_a(a, b), shape_a),
+    np.testing.assert_allclose(ta.grad.numpy(), unbroadcast(upstream * d_a(a, b), shape_a),
                                rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(tb.grad.data, unbroadcast(upstream * d_b(a, b), shape_b),
+    np.testing.assert_allclose(tb.grad.numpy(), unbroadcast(upstream * d_b(a, b), shape_b),
                                rtol=1e-10, atol=1e-12)
 
 
@@ -72,7 +72,7 @@ def test_broadcasting_with_a_constant_operand(shapes, seed, scalar_first):
     out = (b * ta) if scalar_first else (ta * b)   # b is a numpy array
     upstream = generator.standard_normal(out.shape)
     out.backward(tg.tensor(upstream))
-    np.testing.assert_allclose(ta.grad.data, unbroadcast(upstream * b + 0 * a, shape_a),
+    np.testing.assert_allclose(ta.grad.numpy(), unbroadcast(upstream * b + 0 * a, shape_a),
                                rtol=1e-10, atol=1e-12)
 
 
@@ -133,12 +133,12 @@ def test_reductions(args, name, seed):
     out = call(t, dim, keepdim)
     expected = forward(x, axes, keepdim)
     assert out.shape == np.shape(expected)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
     upstream = generator.standard_normal(out.shape)
     out.backward(tg.tensor(upstream))
     kept = upstream.reshape(tuple(1 if i in axes else s for i, s in enumerate(shape)))
     assert t.grad.shape == shape
-    np.testing.assert_allclose(t.grad.data, gradient(x, axes, kept), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(t.grad.numpy(), gradient(x, axes, kept), rtol=1e-10, atol=1e-12)
 
 
 @SETTINGS
@@ -150,9 +150,9 @@ def test_var_and_std_match_numpy(args, seed):
     x = np.random.default_rng(seed).standard_normal(shape)
     t = tg.tensor(x)
     if count > 1:
-        np.testing.assert_allclose(t.var(dim, keepdim).data, x.var(axes, ddof=1, keepdims=keepdim),
-                                   rtol=1e-10)
-    np.testing.assert_allclose(t.std(dim, keepdim, correction=0).data,
+        np.testing.assert_allclose(t.var(dim, keepdim).numpy(),
+                                   x.var(axes, ddof=1, keepdims=keepdim), rtol=1e-10)
+    np.testing.assert_allclose(t.std(dim, keepdim, correction=0).numpy(),
                                x.std(axes, keepdims=keepdim), rtol=1e-10, atol=1e-12)
 
 
@@ -163,12 +163,12 @@ def test_permute_round_trip(shape, data):
     x = np.random.default_rng(len(shape)).standard_normal(shape)
     t = tg.tensor(x, requires_grad=True)
     permuted = t.permute(*permutation)
-    np.testing.assert_array_equal(permuted.data, x.transpose(permutation))
+    np.testing.assert_array_equal(permuted.numpy(), x.transpose(permutation))
     back = permuted.permute(*np.argsort(permutation))
-    np.testing.assert_array_equal(back.data, x)
+    np.testing.assert_array_equal(back.numpy(), x)
     upstream = np.random.default_rng(1).standard_normal(shape)
     (back * tg.tensor(upstream)).sum().backward()
-    np.testing.assert_array_equal(t.grad.data, upstream)
+    np.testing.assert_array_equal(t.grad.numpy(), upstream)
 
 
 @SETTINGS
@@ -182,11 +182,11 @@ def test_reshape_round_trip(shape, data):
     x = np.arange(size, dtype=np.float64).reshape(shape)
     t = tg.tensor(x, requires_grad=True)
     reshaped = t.reshape(new_shape)
-    np.testing.assert_array_equal(reshaped.data, x.reshape(new_shape))
+    np.testing.assert_array_equal(reshaped.numpy(), x.reshape(new_shape))
     back = reshaped.reshape(shape)
-    np.testing.assert_array_equal(back.data, x)
+    np.testing.assert_array_equal(back.numpy(), x)
     (back * back).sum().backward()
-    np.testing.assert_array_equal(t.grad.data, 2 * x)
+    np.testing.assert_array_equal(t.grad.numpy(), 2 * x)
 
 
 @SETTINGS
@@ -215,7 +215,7 @@ def test_matmul_follows_numpys_rules(shapes, seed):
     a, b = generator.standard_normal(shape_a), generator.standard_normal(shape_b)
     out = tg.tensor(a) @ tg.tensor(b)
     assert out.shape == np.matmul(a, b).shape == shapes.result_shape
-    np.testing.assert_allclose(out.data, np.matmul(a, b), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), np.matmul(a, b), rtol=1e-10, atol=1e-12)
     assert tg.gradcheck(lambda x, y: x @ y, (tg.tensor(a, requires_grad=True),
                                              tg.tensor(b, requires_grad=True)))
 
@@ -229,12 +229,12 @@ def test_integer_indexing_accumulates_like_add_at(size, picks, seed):
     x = generator.standard_normal((size, 2))
     t = tg.tensor(x, requires_grad=True)
     out = t[index]
-    np.testing.assert_array_equal(out.data, x[index])
+    np.testing.assert_array_equal(out.numpy(), x[index])
     upstream = generator.standard_normal(out.shape)
     out.backward(tg.tensor(upstream))
     expected = np.zeros_like(x)
     np.add.at(expected, index, upstream)
-    np.testing.assert_allclose(t.grad.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(t.grad.numpy(), expected, rtol=1e-12)
 
 
 @SETTINGS
@@ -245,6 +245,6 @@ def test_boolean_mask_gradient_is_the_mask(shape, seed):
     mask = generator.random(shape) < 0.5
     t = tg.tensor(x, requires_grad=True)
     out = t[mask]
-    np.testing.assert_array_equal(out.data, x[mask])
+    np.testing.assert_array_equal(out.numpy(), x[mask])
     out.sum().backward()
-    np.testing.assert_array_equal(t.grad.data, mask.astype(np.float64))
+    np.testing.assert_array_equal(t.grad.numpy(), mask.astype(np.float64))

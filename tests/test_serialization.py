@@ -31,10 +31,10 @@ class TinyModule:
         self.loads += 1
         own = self.state_dict()
         for name, value in state.items():
-            own[name].data[...] = value.data
+            own[name].numpy()[...] = value.numpy()
 
     def snapshot(self):
-        return {k: v.data.copy() for k, v in self.state_dict().items()}
+        return {k: v.numpy().copy() for k, v in self.state_dict().items()}
 
 
 def craft(path, arrays, meta_changes=None, extra=None, metadata_entry=None):
@@ -63,11 +63,14 @@ def good_state():
                                     ("a.bias", np.ones(2, np.float32))])
 
 
+def as_array(value):
+    return value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+
+
 def assert_same_state(a, b):
     assert list(a) == list(b)
     for name in a:
-        np.testing.assert_array_equal(np.asarray(getattr(a[name], "data", a[name])),
-                                      np.asarray(getattr(b[name], "data", b[name])))
+        np.testing.assert_array_equal(as_array(a[name]), as_array(b[name]))
 
 
 # ----------------------------------------------------------------------------- save and load
@@ -86,9 +89,9 @@ def test_round_trip_keeps_order_dtypes_and_metadata(tmp_path):
     assert isinstance(loaded, collections.OrderedDict)
     assert list(loaded) == list(state)
     assert all(isinstance(t, Tensor) for t in loaded.values())
-    assert [t.data.dtype for t in loaded.values()] == [np.float32, np.float64, np.float32, np.float16, np.int64]
-    assert loaded["bn.num_batches_tracked"].data.shape == ()
-    assert loaded["allow_pickle"].data.shape == (2, 0)
+    assert [t.dtype for t in loaded.values()] == [np.float32, np.float64, np.float32, np.float16, np.int64]
+    assert loaded["bn.num_batches_tracked"].shape == ()
+    assert loaded["allow_pickle"].shape == (2, 0)
     assert_same_state(loaded, state)
     assert load_metadata(path) == {"epoch": 3, "accuracy": 0.5, "note": "ok"}
 
@@ -322,17 +325,17 @@ def test_load_into_round_trip(tmp_path):
 
 def test_load_into_casts_float64_to_the_model_dtype(tmp_path):
     module = TinyModule()
-    state = {k: v.data.astype(np.float64) + 1 for k, v in module.state_dict().items()}
+    state = {k: v.numpy().astype(np.float64) + 1 for k, v in module.state_dict().items()}
     save(state, tmp_path / "m.npz")
     load_into(module, tmp_path / "m.npz")
-    assert module.weight.data.dtype == np.float32
-    np.testing.assert_allclose(module.weight.data, state["layer.weight"], rtol=1e-6)
+    assert module.weight.dtype == np.float32
+    np.testing.assert_allclose(module.weight.numpy(), state["layer.weight"], rtol=1e-6)
 
 
 def test_bad_file_leaves_the_weights_unchanged(tmp_path):
     module = TinyModule()
     before = module.snapshot()
-    good = {k: v.data + 1 for k, v in module.state_dict().items()}
+    good = {k: v.numpy() + 1 for k, v in module.state_dict().items()}
     # The first array is fine, the second is bad: nothing may be written before the check fails.
     bad_files = {
         "nan": craft(tmp_path / "nan.npz", {"layer.weight": good["layer.weight"],
@@ -356,7 +359,7 @@ def test_load_into_non_strict_reports_the_difference(tmp_path):
     craft(tmp_path / "part.npz", {"layer.weight": np.zeros((3, 2), np.float32), "head.bias": np.ones(1, np.float32)})
     result = load_into(module, tmp_path / "part.npz", strict=False)
     assert result == LoadResult(missing_keys=["layer.bias"], unexpected_keys=["head.bias"])
-    assert not module.weight.data.any()
+    assert not module.weight.numpy().any()
 
 
 def test_with_real_nn_modules(tmp_path):
@@ -368,13 +371,13 @@ def test_with_real_nn_modules(tmp_path):
     save(source, tmp_path / "net.npz")
     assert load_into(target, tmp_path / "net.npz") == LoadResult([], [])
     assert_same_state(target.state_dict(), source.state_dict())
-    assert int(target.state_dict()["1.num_batches_tracked"].data) == 1
+    assert int(target.state_dict()["1.num_batches_tracked"].numpy()) == 1
     # The documented alternative: the Module's own load_state_dict with tg.load.
     other = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Sigmoid(), nn.Linear(4, 2))
     other.load_state_dict(load(tmp_path / "net.npz"))
     assert_same_state(other.state_dict(), source.state_dict())
     # A checkpoint of another architecture: refused, and the model keeps its weights.
-    before = {k: v.data.copy() for k, v in target.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in target.state_dict().items()}
     save(nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Sigmoid(), nn.Linear(4, 3)), tmp_path / "wide.npz")
     with pytest.raises(CheckpointError, match=r"'3.weight' has shape \(3, 4\) in the file but \(2, 4\)"):
         load_into(target, tmp_path / "wide.npz")

@@ -102,13 +102,13 @@ def test_click_through_every_step_and_back(browser, tmp_path):
     trace = trace_backward(cost)
     steps = trace.steps
     # independent numbers (numpy): C = Σ σ(x·w + b)
-    s = 1 / (1 + np.exp(-(x.data * w.data + b.data)))
+    s = 1 / (1 + np.exp(-(x.numpy() * w.numpy() + b.numpy())))
     delta_h = s * (1 - s)
     expected_sent = {
         "Sum": {"a": [1.0, 1.0]},
         "Sigmoid": {"h": delta_h},
         "Add": {"t4": delta_h, "t1": delta_h},
-        "Mul": {"x": delta_h * w.data, "w": delta_h * x.data},
+        "Mul": {"x": delta_h * w.numpy(), "w": delta_h * x.numpy()},
         "Expand": {"b": [delta_h.sum()]},
     }
     assert sorted(expected_sent) == sorted(step.op for step in steps)
@@ -186,7 +186,7 @@ def test_large_tensors_show_summaries(browser, tmp_path):
     model.zero_grad()
     cost.backward()
     mean = float(re.search(r"mean=(\S+)", weight["numbers"]).group(1))
-    assert mean == pytest.approx(float(model[0].weight.grad.data.mean()), rel=1e-3, abs=1e-7)
+    assert mean == pytest.approx(float(model[0].weight.grad.numpy().mean()), rel=1e-3, abs=1e-7)
 
 
 def test_names_that_look_like_markup_stay_text(browser, tmp_path):

@@ -17,7 +17,7 @@ def test_tensor_from_numbers_and_lists():
     assert tg.tensor([1, 2]).dtype == np.int64
     assert tg.tensor([True, False]).dtype == np.bool_
     assert tg.tensor([1.0, 2], dtype=tg.float64).dtype == np.float64
-    np.testing.assert_array_equal(tg.tensor([[1, 2], [3, 4]]).data, [[1, 2], [3, 4]])
+    np.testing.assert_array_equal(tg.tensor([[1, 2], [3, 4]]).numpy(), [[1, 2], [3, 4]])
 
 
 def test_tensor_from_tensors_in_a_list():
@@ -29,12 +29,12 @@ def test_tensor_copies_but_Tensor_shares_memory():
     array = np.zeros(3)
     shared, copied = tg.Tensor(array), tg.tensor(array)
     array[0] = 5.0
-    assert shared.data[0] == 5.0 and copied.data[0] == 0.0
+    assert shared.numpy()[0] == 5.0 and copied.numpy()[0] == 0.0
     assert shared.dtype == copied.dtype == np.float64        # numpy arrays keep their dtype
     source = tg.tensor([1.0, 2.0])
     clone = tg.tensor(source)
-    clone.data[0] = 9.0
-    assert source.data[0] == 1.0
+    clone.numpy()[0] = 9.0
+    assert source.numpy()[0] == 1.0
 
 
 def test_tensor_rejects_ragged_and_non_numeric_data():
@@ -58,30 +58,30 @@ def test_tensor_rejects_ragged_and_non_numeric_data():
 def test_filled_constructors(make, shape, value):
     t = make()
     assert t.shape == shape and t.dtype == np.float32
-    assert (t.data == value).all()
+    assert (t.numpy() == value).all()
     assert not t.requires_grad and t.is_leaf
 
 
 def test_arange_eye_linspace():
-    np.testing.assert_array_equal(tg.arange(5).data, np.arange(5))
+    np.testing.assert_array_equal(tg.arange(5).numpy(), np.arange(5))
     assert tg.arange(5).dtype == np.int64
-    np.testing.assert_allclose(tg.arange(0, 1, 0.25).data, [0, 0.25, 0.5, 0.75])
+    np.testing.assert_allclose(tg.arange(0, 1, 0.25).numpy(), [0, 0.25, 0.5, 0.75])
     assert tg.arange(0, 1, 0.25).dtype == np.float32
     assert tg.arange(2, 8, 2).tolist() == [2, 4, 6]
-    np.testing.assert_array_equal(tg.eye(3).data, np.eye(3))
-    np.testing.assert_array_equal(tg.eye(2, 3).data, np.eye(2, 3))
+    np.testing.assert_array_equal(tg.eye(3).numpy(), np.eye(3))
+    np.testing.assert_array_equal(tg.eye(2, 3).numpy(), np.eye(2, 3))
     assert tg.eye(3).dtype == np.float32
-    np.testing.assert_allclose(tg.linspace(0, 1, 5).data, [0, 0.25, 0.5, 0.75, 1])
+    np.testing.assert_allclose(tg.linspace(0, 1, 5).numpy(), [0, 0.25, 0.5, 0.75, 1])
 
 
 def test_random_constructors():
     u = tg.rand(200, 50)
     assert u.shape == (200, 50) and u.dtype == np.float32
-    assert 0.0 <= u.data.min() and u.data.max() < 1.0
-    assert abs(u.data.mean() - 0.5) < 0.02
+    assert 0.0 <= u.numpy().min() and u.numpy().max() < 1.0
+    assert abs(u.numpy().mean() - 0.5) < 0.02
     z = tg.randn(200, 50)
     assert z.dtype == np.float32
-    assert abs(z.data.mean()) < 0.03 and abs(z.data.std() - 1.0) < 0.03
+    assert abs(z.numpy().mean()) < 0.03 and abs(z.numpy().std() - 1.0) < 0.03
     assert tg.randn(3, dtype=tg.float64).dtype == np.float64
     like = tg.randn_like(tg.zeros(4, 2, dtype=tg.float64))
     assert like.shape == (4, 2) and like.dtype == np.float64
@@ -104,8 +104,8 @@ def test_constructors_with_requires_grad_and_dtype():
 
 def test_manual_seed_makes_every_random_constructor_reproducible():
     def draw():
-        return [tg.randn(3, 2).data, tg.rand(4).data, tg.randint(0, 100, 5).data,
-                tg.randn_like(tg.zeros(2)).data, tg.rand_like(tg.zeros(2)).data]
+        return [tg.randn(3, 2).numpy(), tg.rand(4).numpy(), tg.randint(0, 100, 5).numpy(),
+                tg.randn_like(tg.zeros(2)).numpy(), tg.rand_like(tg.zeros(2)).numpy()]
 
     tg.manual_seed(123)
     first = draw()
@@ -128,7 +128,7 @@ def test_manual_seed_returns_the_generator_and_rejects_bad_seeds():
 
 def test_successive_draws_differ():
     tg.manual_seed(0)
-    assert not np.array_equal(tg.randn(5).data, tg.randn(5).data)
+    assert not np.array_equal(tg.randn(5).numpy(), tg.randn(5).numpy())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def test_conversion_between_floats_is_differentiable_and_returns_the_leaf_dtype(
     assert y.requires_grad and y.grad_fn.name == "Cast"
     (y * y).sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_allclose(x.grad.data, [2.0, 4.0])
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
 
 
 def test_conversion_to_int_leaves_the_graph():
@@ -250,7 +250,7 @@ def test_detach_requires_grad_is_leaf_grad_fn():
     y = x * 2
     assert not y.is_leaf and y.grad_fn.name == "Mul" and y.requires_grad
     d = y.detach()
-    assert d.is_leaf and not d.requires_grad and d.data is y.data
+    assert d.is_leaf and not d.requires_grad and d.numpy() is y.numpy()
     assert x.requires_grad_(False) is x and not x.requires_grad
     assert x.requires_grad_() is x and x.requires_grad
     with pytest.raises(RuntimeError, match="requires_grad_: this tensor was computed by an op"):
@@ -315,14 +315,14 @@ def test_in_place_updates_under_no_grad_keep_the_leaf():
     """What an optimizer step does: w -= lr * w.grad, w stays the same leaf object."""
     w = tg.tensor([1.0, 2.0], requires_grad=True)
     (w * w).sum().backward()
-    data = w.data
+    data = w.numpy()
     with tg.no_grad():
         w -= 0.25 * w.grad
         w *= 2.0
         w /= 4.0
         w += 1.0
     assert w.requires_grad and w.is_leaf and w.grad_fn is None
-    assert w.data is data                                   # updated in place, not replaced
+    assert w.numpy() is data                                # updated in place, not replaced
     np.testing.assert_allclose(w.tolist(), [1.25, 1.5])
 
 

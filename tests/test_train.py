@@ -29,7 +29,7 @@ def small_net(seed=0):
 
 
 def weights(model):
-    return {k: v.data.copy() for k, v in model.state_dict().items()}
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
 def test_fit_learns_and_fills_the_history():
@@ -74,7 +74,7 @@ def test_l2_adds_the_lectures_penalty_to_the_loss():
                   epochs=1, batch_size=40, l2=lam, progress=False)
     inputs, labels = data.tensors
     data_loss = float(nn.CrossEntropyLoss()(model(inputs), labels).item())
-    squares = sum(float((m.weight.data.astype(np.float64) ** 2).sum())
+    squares = sum(float((m.weight.numpy().astype(np.float64) ** 2).sum())
                   for m in model.modules() if isinstance(m, nn.Linear))
     assert history.train_loss[0] == pytest.approx(data_loss + lam / (2 * 40) * squares, rel=1e-5)
 
@@ -85,7 +85,7 @@ def test_l2_shrinks_the_weights():
         model = small_net()
         fit(model, blobs(), nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.5),
             epochs=5, l2=lam, progress=False, seed=0)
-        norms.append(sum(float((m.weight.data ** 2).sum()) for m in model.modules()
+        norms.append(sum(float((m.weight.numpy() ** 2).sum()) for m in model.modules()
                          if isinstance(m, nn.Linear)))
     assert norms[1] < 0.5 * norms[0]
 
@@ -94,7 +94,7 @@ def test_early_stopping_restores_the_best_weights():
     # Training pulls w from 0 towards 1 (w_e = 1 − 0.8^e); the validation target is 0.5, so
     # the validation loss falls until epoch 3 (w = 0.488), then rises: best epoch 3.
     model = nn.Linear(1, 1, bias=False)
-    model.weight.data[...] = 0.0
+    model.weight.numpy()[...] = 0.0
     train = TensorDataset(np.ones((1, 1), np.float32), np.ones((1, 1), np.float32))
     val = TensorDataset(np.ones((1, 1), np.float32), np.full((1, 1), 0.5, np.float32))
     seen = []
@@ -105,7 +105,7 @@ def test_early_stopping_restores_the_best_weights():
     assert history.epochs_run == 5 and history.stopped_early
     assert "early stopping" in history.stop_reason and history.restored_best
     assert np.argmin(history.val_loss) == 2
-    np.testing.assert_array_equal(model.weight.data, seen[2]["weight"])
+    np.testing.assert_array_equal(model.weight.numpy(), seen[2]["weight"])
     assert model.weight.item() == pytest.approx(1 - 0.8 ** 3, rel=1e-5)
     assert not np.array_equal(seen[-1]["weight"], seen[2]["weight"])
 
@@ -278,11 +278,11 @@ def test_train_accuracy_and_gradient_clipping():
     assert "train acc" in history.as_table()
     # One step of SGD with lr 1 moves the weights by at most max_grad_norm in total.
     model = small_net()
-    before = np.concatenate([p.data.ravel() for p in model.parameters()])
+    before = np.concatenate([p.numpy().ravel() for p in model.parameters()])
     data = TensorDataset(blobs().tensors[0], np.zeros((200, 2), np.float32) + 100)
     fit(model, data, nn.MSELoss(), optim.SGD(model.parameters(), lr=1.0), epochs=1,
         batch_size=200, max_grad_norm=0.01, progress=False)
-    after = np.concatenate([p.data.ravel() for p in model.parameters()])
+    after = np.concatenate([p.numpy().ravel() for p in model.parameters()])
     assert np.linalg.norm(after - before) == pytest.approx(0.01, rel=1e-3)
 
 

@@ -178,7 +178,7 @@ def test_backward_view_edges_carry_gradients_and_nodes_their_adjoints():
     h = x * w
     loss = h.sigmoid().sum()
     nodes, edges = parse(viz.to_dot(loss, backward=True))
-    s = 1 / (1 + np.exp(-(x.data * w.data)))
+    s = 1 / (1 + np.exp(-(x.numpy() * w.numpy())))
     delta_h = s * (1 - s)
     x_id, w_id = node_with_label(nodes, "x"), node_with_label(nodes, "w")
     mul = node_with_label(nodes, "Mul")
@@ -188,8 +188,8 @@ def test_backward_view_edges_carry_gradients_and_nodes_their_adjoints():
     def numbers(text):
         return [float(v) for v in re.findall(r"-?\d+\.?\d*(?:e-?\d+)?", text.split(":", 1)[1])]
 
-    np.testing.assert_allclose(numbers(attribute(x_edge, "label")), delta_h * w.data, rtol=1e-3)
-    np.testing.assert_allclose(numbers(attribute(w_edge, "label")), delta_h * x.data, rtol=1e-3)
+    np.testing.assert_allclose(numbers(attribute(x_edge, "label")), delta_h * w.numpy(), rtol=1e-3)
+    np.testing.assert_allclose(numbers(attribute(w_edge, "label")), delta_h * x.numpy(), rtol=1e-3)
     assert attribute(x_edge, "label").startswith("∂C/∂x:")
     assert attribute(x_edge, "dir") == "back"
     h_node = next(k for k, (label, _) in nodes.items()
@@ -208,7 +208,7 @@ def test_backward_view_sums_the_two_edges_of_a_reused_tensor():
     labels = [attribute(a, "label") for t, _, a in edges if t == x_id]
     assert labels == ["∂C/∂x: [1, 2, 3]"] * 2                     # each edge: δ(out) ⊙ other
     assert "δ: [2, 4, 6]" in nodes[x_id][0]                        # the sum
-    np.testing.assert_array_equal(x.grad.data, [7.0, 7.0, 7.0])   # user's .grad unchanged
+    np.testing.assert_array_equal(x.grad.numpy(), [7.0, 7.0, 7.0])  # user's .grad unchanged
 
 
 def test_backward_view_of_a_released_graph_says_how_to_fix_it():
@@ -453,13 +453,14 @@ def test_recorder_records_the_norm_of_each_layer():
         recorder.record()
     one_step(model, x, y)
     norms = recorder.record()
-    assert norms["0: Linear(4→3)"] == pytest.approx(np.linalg.norm(model[0].bias.grad.data))
-    assert norms["2: Linear(3→2)"] == pytest.approx(np.linalg.norm(model[2].bias.grad.data))
+    assert norms["0: Linear(4→3)"] == pytest.approx(np.linalg.norm(model[0].bias.grad.numpy()))
+    assert norms["2: Linear(3→2)"] == pytest.approx(np.linalg.norm(model[2].bias.grad.numpy()))
     weights = plots.layer_gradient_norms(model, "weight")
-    assert weights["0: Linear(4→3)"] == pytest.approx(np.linalg.norm(model[0].weight.grad.data))
+    assert weights["0: Linear(4→3)"] == pytest.approx(
+        np.linalg.norm(model[0].weight.grad.numpy()))
     both = plots.layer_gradient_norms(model, "all")["2: Linear(3→2)"]
-    assert both == pytest.approx(np.hypot(np.linalg.norm(model[2].weight.grad.data),
-                                          np.linalg.norm(model[2].bias.grad.data)))
+    assert both == pytest.approx(np.hypot(np.linalg.norm(model[2].weight.grad.numpy()),
+                                          np.linalg.norm(model[2].bias.grad.numpy())))
     one_step(model, x * 2, y)
     recorder.record()
     assert recorder.norms.shape == (2, 2) and len(recorder) == 2
@@ -484,7 +485,7 @@ def test_deep_sigmoid_network_gradients_vanish_towards_the_input():
         recorder.record()
         with tg.no_grad():
             for p in model.parameters():
-                p.data -= 0.1 * p.grad.data
+                p.numpy()[...] -= 0.1 * p.grad.numpy()
     hidden = recorder.norms[:, :-1]
     assert (np.diff(hidden, axis=1) > 0).all()                     # every step, every layer
     means = list(recorder.mean_norms().values())
