@@ -26,7 +26,7 @@ def t64(data, requires_grad=True):
 def test_reused_node_x_times_x():
     x = t64([1.0, -2.0, 3.0])
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [2.0, -4.0, 6.0])
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, -4.0, 6.0])
 
 
 def test_same_tensor_used_three_times():
@@ -41,8 +41,8 @@ def test_diamond():
     a = x.exp()
     out = (a * 2 + a.sin()).sum()
     out.backward()
-    e = np.exp(x.data)
-    np.testing.assert_allclose(x.grad.data, e * (2 + np.cos(e)))
+    e = np.exp(x.numpy())
+    np.testing.assert_allclose(x.grad.numpy(), e * (2 + np.cos(e)))
 
 
 def test_diamond_visits_each_node_once():
@@ -63,10 +63,10 @@ def test_gradients_accumulate_over_two_backwards():
     x = t64([1.0, 2.0])
     (x * 3).sum().backward()
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [3 + 2, 3 + 4])
+    np.testing.assert_allclose(x.grad.numpy(), [3 + 2, 3 + 4])
     x.grad = None
     (x * 3).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [3, 3])
+    np.testing.assert_allclose(x.grad.numpy(), [3, 3])
 
 
 def test_leaves_only_get_grad_non_leaves_none():
@@ -76,7 +76,7 @@ def test_leaves_only_get_grad_non_leaves_none():
     out.backward()
     assert x.is_leaf and not hidden.is_leaf
     assert hidden.grad is None and out.grad is None
-    np.testing.assert_allclose(x.grad.data, 8 * x.data)
+    np.testing.assert_allclose(x.grad.numpy(), 8 * x.numpy())
 
 
 def test_retain_grad_keeps_a_non_leaf_gradient():
@@ -85,7 +85,7 @@ def test_retain_grad_keeps_a_non_leaf_gradient():
     out = (hidden * hidden).sum()
     out.retain_grad()
     out.backward()
-    np.testing.assert_allclose(hidden.grad.data, 2 * hidden.data)
+    np.testing.assert_allclose(hidden.grad.numpy(), 2 * hidden.numpy())
     assert out.grad.item() == 1.0
     with pytest.raises(RuntimeError, match="retain_grad: this tensor does not require grad"):
         tg.tensor([1.0]).retain_grad()
@@ -95,7 +95,7 @@ def test_tensors_that_need_no_grad_get_none():
     x, c = t64([1.0, 2.0]), t64([3.0, 4.0], requires_grad=False)
     (x * c).sum().backward()
     assert c.grad is None and not c.requires_grad
-    np.testing.assert_allclose(x.grad.data, c.data)
+    np.testing.assert_allclose(x.grad.numpy(), c.numpy())
 
 
 def test_no_graph_without_requires_grad():
@@ -117,13 +117,13 @@ def test_backward_with_an_explicit_gradient_is_a_vector_jacobian_product():
     x = t64([1.0, 2.0, 3.0])
     y = x * x
     y.backward(tg.tensor([1.0, 0.0, -1.0], dtype=tg.float64))
-    np.testing.assert_allclose(x.grad.data, [2.0, 0.0, -6.0])
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 0.0, -6.0])
 
 
 def test_backward_on_a_leaf():
     x = t64([1.0, 2.0])
     x.backward(tg.ones(2, dtype=tg.float64))
-    np.testing.assert_allclose(x.grad.data, [1.0, 1.0])
+    np.testing.assert_allclose(x.grad.numpy(), [1.0, 1.0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,9 +200,9 @@ def test_grad_mode_is_per_thread():
 def test_detach_cuts_the_graph_and_shares_data():
     x = t64([1.0, 2.0])
     d = x.detach()
-    assert not d.requires_grad and d.is_leaf and d.data is x.data
+    assert not d.requires_grad and d.is_leaf and d.numpy() is x.numpy()
     (x * x.detach()).sum().backward()
-    np.testing.assert_allclose(x.grad.data, x.data)   # not 2x: the detached factor is constant
+    np.testing.assert_allclose(x.grad.numpy(), x.numpy())  # not 2x: the detached factor is constant
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,10 +240,10 @@ def test_retain_graph_allows_two_backwards():
     x = t64([1.0, 2.0])
     out = (x.exp() * x).sum()
     out.backward(retain_graph=True)
-    first = x.grad.data.copy()
+    first = x.grad.numpy().copy()
     out.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * first)
-    np.testing.assert_allclose(first, np.exp(x.data) * (1 + x.data))
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first)
+    np.testing.assert_allclose(first, np.exp(x.numpy()) * (1 + x.numpy()))
 
 
 def test_release_frees_saved_values():
@@ -261,25 +261,25 @@ def test_grad_returns_a_tuple_and_leaves_dot_grad_alone():
     x, w = t64([1.0, 2.0]), t64([3.0, -1.0])
     out = (x * w).sum()
     gx, gw = tg.grad(out, [x, w])
-    np.testing.assert_allclose(gx.data, w.data)
-    np.testing.assert_allclose(gw.data, x.data)
+    np.testing.assert_allclose(gx.numpy(), w.numpy())
+    np.testing.assert_allclose(gw.numpy(), x.numpy())
     assert x.grad is None and w.grad is None
     (single,) = tg.grad((x * x).sum(), x)
-    np.testing.assert_allclose(single.data, 2 * x.data)
+    np.testing.assert_allclose(single.numpy(), 2 * x.numpy())
 
 
 def test_grad_with_grad_outputs():
     x = t64([1.0, 2.0, 3.0])
     (g,) = tg.grad(x * x, x, grad_outputs=tg.tensor([1.0, -1.0, 0.5], dtype=tg.float64))
-    np.testing.assert_allclose(g.data, [2.0, -4.0, 3.0])
+    np.testing.assert_allclose(g.numpy(), [2.0, -4.0, 3.0])
     (g,) = tg.grad(x * x, x, grad_outputs=np.array([1.0, 1.0, 1.0]))
-    np.testing.assert_allclose(g.data, 2 * x.data)
+    np.testing.assert_allclose(g.numpy(), 2 * x.numpy())
 
 
 def test_grad_of_several_outputs_sums_them():
     x = t64([1.0, 2.0])
     (g,) = tg.grad([(x * x).sum(), (x * 3).sum()], x)
-    np.testing.assert_allclose(g.data, 2 * x.data + 3)
+    np.testing.assert_allclose(g.numpy(), 2 * x.numpy() + 3)
 
 
 def test_grad_allow_unused():
@@ -294,7 +294,7 @@ def test_grad_of_an_output_with_respect_to_itself():
     x = t64([1.0, 2.0])
     y = x * 2
     (g,) = tg.grad(y, y, grad_outputs=tg.ones(2, dtype=tg.float64))
-    np.testing.assert_allclose(g.data, [1.0, 1.0])
+    np.testing.assert_allclose(g.numpy(), [1.0, 1.0])
 
 
 def test_grad_without_create_graph_gives_constants():
@@ -330,12 +330,12 @@ def test_hessian_vector_product_matches_the_analytic_hessian():
     A = tg.tensor(a)
     f = (x @ (A @ x)) * 0.5 + x.sin().sum()
     (g,) = tg.grad(f, x, create_graph=True)
-    np.testing.assert_allclose(g.data, (a + a.T) / 2 @ x.data + np.cos(x.data))
+    np.testing.assert_allclose(g.numpy(), (a + a.T) / 2 @ x.numpy() + np.cos(x.numpy()))
     (hv,) = tg.grad((g * tg.tensor(v)).sum(), x, retain_graph=True)
-    hessian = (a + a.T) / 2 - np.diag(np.sin(x.data))
-    np.testing.assert_allclose(hv.data, hessian @ v, rtol=1e-12)
+    hessian = (a + a.T) / 2 - np.diag(np.sin(x.numpy()))
+    np.testing.assert_allclose(hv.numpy(), hessian @ v, rtol=1e-12)
     # the full Hessian, row by row
-    rows = [tg.grad(g[i], x, retain_graph=True)[0].data for i in range(4)]
+    rows = [tg.grad(g[i], x, retain_graph=True)[0].numpy() for i in range(4)]
     np.testing.assert_allclose(np.stack(rows), hessian, rtol=1e-12)
 
 
@@ -343,9 +343,9 @@ def test_second_derivative_of_tanh():
     x = t64(np.linspace(-2, 2, 7))
     (first,) = tg.grad(x.tanh().sum(), x, create_graph=True)
     (second,) = tg.grad(first.sum(), x)
-    t = np.tanh(x.data)
-    np.testing.assert_allclose(first.data, 1 - t ** 2)
-    np.testing.assert_allclose(second.data, -2 * t * (1 - t ** 2), rtol=1e-12, atol=1e-15)
+    t = np.tanh(x.numpy())
+    np.testing.assert_allclose(first.numpy(), 1 - t ** 2)
+    np.testing.assert_allclose(second.numpy(), -2 * t * (1 - t ** 2), rtol=1e-12, atol=1e-15)
 
 
 def test_third_derivative_of_sigmoid_via_backward_create_graph():
@@ -544,14 +544,14 @@ def test_detect_anomaly_in_the_backward_pass():
 
 def test_without_anomaly_mode_nan_passes_silently():
     x = t64([-1.0])
-    assert np.isnan(x.log().data).all()
+    assert np.isnan(x.log().numpy()).all()
 
 
 def test_call_rule_runs_one_node():
     x = t64([1.0, 2.0])
     y = x.sin()
     (g,) = call_rule(y, tg.ones(2, dtype=tg.float64))
-    np.testing.assert_allclose(g.data, np.cos(x.data))
+    np.testing.assert_allclose(g.numpy(), np.cos(x.numpy()))
 
 
 def test_op_nodes_describe_their_rule():

@@ -547,10 +547,10 @@ def test_forward_matches_numpy(case):
     expected = np.asarray(case.ref(*arrays))
     assert out.shape == expected.shape
     if "Cast" in case.ops:  # a Cast row goes through float32 on purpose
-        np.testing.assert_allclose(out.data, expected, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6, atol=1e-7)
     else:
         assert out.dtype == np.float64
-        np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10, atol=1e-12)
 
 
 def test_forward_float32_stays_float32(case):
@@ -559,7 +559,7 @@ def test_forward_float32_stays_float32(case):
     out = case.fn(*[tg.Tensor(a.astype(np.float32)) for a in arrays])
     if case.keeps_float32:
         assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, case.ref(*arrays), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out.numpy(), case.ref(*arrays), rtol=1e-4, atol=1e-5)
 
 
 def test_records_its_ops(case):
@@ -589,7 +589,7 @@ def test_backward_gives_each_leaf_a_gradient_of_its_shape_and_dtype(case):
             assert leaf.grad is not None
             assert leaf.grad.shape == leaf.shape
             assert leaf.grad.dtype == leaf.dtype
-            assert np.isfinite(leaf.grad.data).all()
+            assert np.isfinite(leaf.grad.numpy()).all()
 
 
 TABLE_OPS = sorted({op for c in CASES for op in c.ops})
@@ -728,7 +728,7 @@ def test_non_differentiable_methods(fn, ref):
         expected = ref(data)
     assert not out.requires_grad and out.grad_fn is None
     assert out.dtype.kind in ("f" if expected.dtype.kind == "f" else "biu"), out.dtype
-    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(out.numpy(), expected)
 
 
 def test_argmax_dtype_is_int64():
@@ -742,7 +742,7 @@ def test_argmax_dtype_is_int64():
 def _grad(fn, data):
     x = tg.tensor(np.asarray(data, dtype=np.float64), requires_grad=True)
     fn(x).sum().backward()
-    return x.grad.data
+    return x.grad.numpy()
 
 
 def test_max_ties_share_the_gradient():
@@ -755,8 +755,8 @@ def test_maximum_tie_splits_the_gradient():
     a = tg.tensor([1.0, 2.0], requires_grad=True)
     b = tg.tensor([1.0, 3.0], requires_grad=True)
     tg.maximum(a, b).sum().backward()
-    np.testing.assert_allclose(a.grad.data, [0.5, 0.0])
-    np.testing.assert_allclose(b.grad.data, [0.5, 1.0])
+    np.testing.assert_allclose(a.grad.numpy(), [0.5, 0.0])
+    np.testing.assert_allclose(b.grad.numpy(), [0.5, 1.0])
 
 
 def test_abs_and_relu_at_zero_have_gradient_zero():
@@ -785,8 +785,8 @@ def test_bool_mask_gradient_lands_on_selected_elements():
 def test_pow_gradient_of_exponent_is_only_computed_when_needed():
     base = tg.tensor([-1.0, 2.0], requires_grad=True)   # ln(−1) would be NaN for ∂/∂exponent
     (base ** 2).sum().backward()
-    np.testing.assert_allclose(base.grad.data, [-2.0, 4.0])
-    assert np.isfinite(base.grad.data).all()
+    np.testing.assert_allclose(base.grad.numpy(), [-2.0, 4.0])
+    assert np.isfinite(base.grad.numpy()).all()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -804,12 +804,12 @@ def test_fused_linear_equals_composite(x_shape):
     out_composite = x @ w.T + b
     assert out_fused.grad_fn.name == "Linear"
     assert {n._ctx.name for n in topological_order(out_composite)} >= {"MatMul", "Permute", "Add"}
-    np.testing.assert_allclose(out_fused.data, out_composite.data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out_fused.numpy(), out_composite.numpy(), rtol=1e-12, atol=1e-12)
     upstream = generator.standard_normal(out_fused.shape)
     out_fused.backward(tg.tensor(upstream))
     out_composite.backward(tg.tensor(upstream))
     for f, c in zip(fused, composite):
-        np.testing.assert_allclose(f.grad.data, c.grad.data, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(f.grad.numpy(), c.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_fused_linear_second_derivatives_equal_composite():
@@ -821,7 +821,7 @@ def test_fused_linear_second_derivatives_equal_composite():
         loss = fn(*leaves).tanh().sum()
         grads = tg.grad(loss, leaves, create_graph=True)
         total = sum((g * g).sum() for g in grads)
-        return [g.data for g in tg.grad(total, leaves)]
+        return [g.numpy() for g in tg.grad(total, leaves)]
 
     fused = hessian_vector(F.linear)
     composite = hessian_vector(lambda x, w, b: x @ w.T + b)
@@ -851,9 +851,9 @@ def test_fused_costs_equal_their_composites(fused, composite, op):
         results.append((out, first, second))
     (fused_out, *fused_grads), (composite_out, *composite_grads) = results
     assert fused_out.grad_fn.name == op
-    np.testing.assert_allclose(fused_out.data, composite_out.data, rtol=1e-12)
+    np.testing.assert_allclose(fused_out.numpy(), composite_out.numpy(), rtol=1e-12)
     for f, c in zip(fused_grads, composite_grads):
-        np.testing.assert_allclose(f.data, c.data, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(f.numpy(), c.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_conv2d_matches_the_direct_loop_in_float32_too():
@@ -863,7 +863,7 @@ def test_conv2d_matches_the_direct_loop_in_float32_too():
     b = generator.standard_normal(4).astype(np.float32)
     out = F.conv2d(tg.Tensor(x), tg.Tensor(w), tg.Tensor(b), stride=1, padding=1)
     assert out.dtype == np.float32 and out.shape == (2, 4, 5, 5)
-    np.testing.assert_allclose(out.data, np_conv2d(x.astype(np.float64), w, b, 1, 1),
+    np.testing.assert_allclose(out.numpy(), np_conv2d(x.astype(np.float64), w, b, 1, 1),
                                rtol=1e-4, atol=1e-4)
 
 
@@ -887,21 +887,21 @@ def test_stable_at_extreme_inputs(name, fn, dtype):
                      [1000.0, 1000.0, 999.0]], dtype=dtype)
     x = tg.Tensor(data.copy(), requires_grad=True)
     out = fn(x)
-    assert np.isfinite(out.data).all(), f"{name} forward: {out.data}"
-    out.backward(tg.Tensor(np.linspace(-1, 1, out.data.size).reshape(out.shape).astype(dtype)))
-    assert np.isfinite(x.grad.data).all(), f"{name} backward: {x.grad.data}"
+    assert np.isfinite(out.numpy()).all(), f"{name} forward: {out.numpy()}"
+    out.backward(tg.Tensor(np.linspace(-1, 1, out.numpy().size).reshape(out.shape).astype(dtype)))
+    assert np.isfinite(x.grad.numpy()).all(), f"{name} backward: {x.grad.numpy()}"
 
 
 def test_extreme_values_are_right():
     x = tg.tensor([[1000.0, -1000.0, 0.0]], dtype=tg.float64, requires_grad=True)
-    np.testing.assert_allclose(x.sigmoid().data, [[1.0, 0.0, 0.5]], atol=1e-300)
-    np.testing.assert_allclose(x.softmax().data, [[1.0, 0.0, 0.0]])
-    np.testing.assert_allclose(x.log_softmax().data, [[0.0, -2000.0, -1000.0]])
-    np.testing.assert_allclose(x.logsumexp().data, 1000.0)
+    np.testing.assert_allclose(x.sigmoid().numpy(), [[1.0, 0.0, 0.5]], atol=1e-300)
+    np.testing.assert_allclose(x.softmax().numpy(), [[1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(x.log_softmax().numpy(), [[0.0, -2000.0, -1000.0]])
+    np.testing.assert_allclose(x.logsumexp().numpy(), 1000.0)
     y = tg.tensor([-1000.0, -1000.0], dtype=tg.float64)
-    np.testing.assert_allclose(y.logsumexp().data, -1000.0 + np.log(2.0))
+    np.testing.assert_allclose(y.logsumexp().numpy(), -1000.0 + np.log(2.0))
     x.log_softmax().sum().backward()
-    np.testing.assert_allclose(x.grad.data, [[-2.0, 1.0, 1.0]])
+    np.testing.assert_allclose(x.grad.numpy(), [[-2.0, 1.0, 1.0]])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -182,10 +182,10 @@ def test_forward_and_backward_equal_torch(fn, torch_fn, draws):
     ours, theirs, out, expected = _run_both(fn, torch_fn, arrays, seed=3)
     assert out.shape == tuple(expected.shape)
     assert out.dtype == np.float64
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
     for index, (a, b) in enumerate(zip(ours, theirs)):
         assert a.grad is not None, f"input {index} got no gradient"
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-10, atol=1e-12,
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12,
                                    err_msg=f"gradient of input {index}")
 
 
@@ -223,13 +223,13 @@ def test_second_derivatives_equal_torch(fn, torch_fn, draws):
     first = tg.grad(out, ours, grad_outputs=tg.tensor(v), create_graph=True)
     first_torch = torch.autograd.grad(expected, theirs, torch.tensor(v), create_graph=True)
     for g, gt in zip(first, first_torch):
-        np.testing.assert_allclose(g.data, gt.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(g.numpy(), gt.detach().numpy(), rtol=1e-10, atol=1e-12)
     total = sum((g * tg.tensor(w)).sum() for g, w in zip(first, weights))
     total_torch = sum((g * torch.tensor(w)).sum() for g, w in zip(first_torch, weights))
     second = tg.grad(total, ours, allow_unused=True)
     second_torch = torch.autograd.grad(total_torch, theirs, allow_unused=True)
     for index, (g, gt) in enumerate(zip(second, second_torch)):
-        g = np.zeros(arrays[index].shape) if g is None else g.data
+        g = np.zeros(arrays[index].shape) if g is None else g.numpy()
         gt = np.zeros(arrays[index].shape) if gt is None else gt.numpy()
         np.testing.assert_allclose(g, gt, rtol=1e-9, atol=1e-11, err_msg=f"input {index}")
 
@@ -249,4 +249,4 @@ def test_a_training_step_equals_torch():
         cost = ((out - params["y"]) ** 2).sum() * (1 / 16)
         cost.backward()
     for name in ("w1", "b1", "w2", "b2"):
-        np.testing.assert_allclose(ours[name].grad.data, theirs[name].grad.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(ours[name].grad.numpy(), theirs[name].grad.numpy(), rtol=1e-10)
