@@ -148,7 +148,7 @@ def _percent(value):
 def _draw_graph(model, cost, images, labels, path_stem):
     """Draw the graph of one mini-batch's cost; returns the path written (.svg, or .dot)."""
     from .lens import viz
-    from .core.tensor import Tensor
+    from .core import Tensor
     loss = cost(model(Tensor(images, name="x (10 images)")), Tensor(labels, name="y (labels)"))
     try:
         return viz.draw(loss, path_stem + ".svg", params=model,
@@ -238,7 +238,7 @@ def run(argv=None):
           f"model.load_state_dict(tg.load({checkpoint!r})))")
     graph = None
     if not args.no_graph:
-        images, labels = (t.data[:10] for t in train.tensors)
+        images, labels = (t.numpy()[:10] for t in train.tensors)
         graph, problem = _draw_graph(model, cost, images, labels,
                                      os.path.join(args.out, f"{args.name}_graph"))
         if problem:

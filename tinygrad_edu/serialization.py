@@ -21,7 +21,7 @@ import zlib
 
 import numpy as np
 
-from tinygrad_edu.core.tensor import Tensor
+from tinygrad_edu.core import Tensor
 
 __all__ = ["CheckpointError", "save", "load", "load_metadata", "load_into", "LoadResult", "FORMAT", "VERSION"]
 
@@ -44,7 +44,7 @@ class CheckpointError(ValueError):
 # ----------------------------------------------------------------------------- saving
 
 def _as_array(value, name):
-    array = value.data if isinstance(value, Tensor) else value
+    array = value.numpy() if isinstance(value, Tensor) else value
     if not isinstance(array, np.ndarray):
         raise TypeError(
             f"save: {name!r} is a {type(value).__name__}; a checkpoint holds Tensors or numpy arrays")
@@ -400,8 +400,8 @@ def load_into(model, path, strict=True):
     for name in target:
         if name not in state:
             continue
-        source = state[name].data
-        destination = target[name].data if isinstance(target[name], Tensor) else np.asarray(target[name])
+        source = state[name].numpy()
+        destination = target[name].numpy() if isinstance(target[name], Tensor) else np.asarray(target[name])
         if source.shape != destination.shape:
             raise CheckpointError(
                 f"load_into: {path}: {name!r} has shape {source.shape} in the file but "

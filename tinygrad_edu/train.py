@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .core import rng
-from .core.autograd import no_grad
-from .core.tensor import Tensor
+from .core import Tensor, no_grad, rng
 
 __all__ = ["fit", "evaluate", "predict", "History", "TrainingDiverged"]
 
@@ -157,7 +155,7 @@ def _dataset_size(data):
 
 def _class_indices(targets, caller):
     """Targets as an int array of class indices: indices stay, one-hot rows become argmax."""
-    array = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    array = targets.numpy() if isinstance(targets, Tensor) else np.asarray(targets)
     if array.ndim == 2:
         return array.argmax(axis=1)
     if array.ndim == 1:
@@ -167,7 +165,7 @@ def _class_indices(targets, caller):
 
 
 def _predicted_classes(outputs, caller):
-    array = outputs.data if isinstance(outputs, Tensor) else np.asarray(outputs)
+    array = outputs.numpy() if isinstance(outputs, Tensor) else np.asarray(outputs)
     if array.ndim != 2 or array.shape[1] < 2:
         raise ValueError(f"{caller}: the model's output has shape {array.shape}; accuracy needs "
                          f"one score per class, shape (N, C) with C >= 2 (for two classes use "
@@ -197,19 +195,19 @@ class _ModeGuard:
 
 def _snapshot(model):
     """Copies of every array of the model's state_dict (so later steps cannot change them)."""
-    return {key: np.array(value.data if isinstance(value, Tensor) else value, copy=True)
+    return {key: np.array(value.numpy() if isinstance(value, Tensor) else value, copy=True)
             for key, value in model.state_dict().items()}
 
 
 def _clip_gradients(parameters, max_norm):
     """Scale all gradients by one factor so that their joint L2 norm is at most max_norm."""
-    grads = [p.grad.data for p in parameters if p.grad is not None]
+    grads = [p.grad.numpy() for p in parameters if p.grad is not None]
     total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
     if total > max_norm:
         scale = max_norm / (total + 1e-12)
         for p in parameters:
             if p.grad is not None:
-                p.grad = Tensor._make(p.grad.data * scale, False, None)
+                p.grad = Tensor(p.grad.numpy() * scale)
     return total
 
 
@@ -270,7 +268,7 @@ def evaluate(model, dataset, batch_size=1000, loss_fn=None):
                     classes = outputs.shape[1]
                     confusion = np.zeros((classes, classes), dtype=np.int64)
             if classify:
-                predicted = outputs.data.argmax(axis=1)
+                predicted = outputs.numpy().argmax(axis=1)
                 true = _class_indices(targets, "evaluate")
                 if true.size and (true.min() < 0 or true.max() >= classes):
                     bad = int(true.min()) if true.min() < 0 else int(true.max())
@@ -278,9 +276,9 @@ def evaluate(model, dataset, batch_size=1000, loss_fn=None):
                                      f"{classes} outputs (classes 0..{classes - 1})")
                 confusion += np.bincount(true * classes + predicted,
                                          minlength=classes * classes).reshape(classes, classes)
-            batch = len(outputs.data)
+            batch = len(outputs.numpy())
             if loss_fn is not None:
-                total_loss += float(loss_fn(outputs, targets).data) * batch
+                total_loss += float(loss_fn(outputs, targets).numpy()) * batch
             n += batch
     if n == 0:
         raise ValueError("evaluate: the dataset is empty")
@@ -309,7 +307,7 @@ def predict(model, x, batch_size=1000):
         >>> predict(model, test_images[:5])
         array([7, 2, 1, 0, 4])
     """
-    array = x.data if isinstance(x, Tensor) else np.asarray(x, dtype=np.float32)
+    array = x.numpy() if isinstance(x, Tensor) else np.asarray(x, dtype=np.float32)
     single = array.ndim == 1
     if single:
         array = array.reshape(1, -1)
@@ -516,7 +514,7 @@ def _train_epoch(model, loader, loss_fn, optimizer, penalty, l2, n, parameters, 
         if penalty is not None:
             loss = loss + penalty(model, l2, n)
         # The float of the loss's array, not a Tensor op: accumulating Tensors would build a graph.
-        value = float(loss.data)
+        value = float(loss.numpy())
         if not isfinite(value):
             _diverged(value, epoch, batch, batches, optimizer, history)
         zero_grad()

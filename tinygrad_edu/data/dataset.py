@@ -5,8 +5,7 @@ import numbers
 
 import numpy as np
 
-from tinygrad_edu.core import rng
-from tinygrad_edu.core.tensor import Tensor
+from tinygrad_edu.core import Tensor, rng
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
 
@@ -32,7 +31,7 @@ class Dataset:
 
 def _as_array(value, position):
     """The numpy array behind a Tensor (no copy) or `np.asarray(value)` for anything else."""
-    data = value.data if isinstance(value, Tensor) else np.asarray(value)
+    data = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
     if not isinstance(data, np.ndarray) or data.ndim == 0:
         raise ValueError(
             f"TensorDataset: argument {position} has shape {getattr(data, 'shape', ())}; every "
@@ -77,11 +76,11 @@ class TensorDataset(Dataset):
 
     @property
     def arrays(self):
-        """The numpy arrays behind `tensors` (read afresh, so a replaced `.data` is seen)."""
-        return tuple(t.data for t in self.tensors)
+        """The numpy arrays behind `tensors` (read afresh, so replaced storage is seen)."""
+        return tuple(t.numpy() for t in self.tensors)
 
     def __len__(self):
-        return self.tensors[0].data.shape[0]
+        return self.tensors[0].numpy().shape[0]
 
     def __getitem__(self, index):
         # np.asarray keeps a 0-d example (a label) an array, so Tensor gets an ndarray.
@@ -104,7 +103,7 @@ class Subset(Dataset):
     """
 
     def __init__(self, dataset, indices):
-        indices = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+        indices = indices.numpy() if isinstance(indices, Tensor) else np.asarray(indices)
         if indices.size == 0:
             indices = indices.astype(np.int64)
         if indices.ndim != 1 or not np.issubdtype(indices.dtype, np.integer):

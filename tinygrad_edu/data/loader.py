@@ -4,9 +4,8 @@ import numbers
 
 import numpy as np
 
-from tinygrad_edu.core import rng
+from tinygrad_edu.core import Tensor, rng
 from tinygrad_edu.data.dataset import Subset, TensorDataset
-from tinygrad_edu.core.tensor import Tensor
 
 __all__ = ["DataLoader", "default_collate"]
 
@@ -40,7 +39,7 @@ def _field_to_array(values, field):
     # Python floats would become float64; the package computes in float32 by default.
     if all(isinstance(v, float) for v in values):
         return np.asarray(values, dtype=np.float32)
-    arrays = [v.data if isinstance(v, Tensor) else np.asarray(v) for v in values]
+    arrays = [v.numpy() if isinstance(v, Tensor) else np.asarray(v) for v in values]
     try:
         return np.stack(arrays)
     except ValueError:

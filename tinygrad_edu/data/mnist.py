@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tinygrad_edu.core import Tensor
 from tinygrad_edu.data.dataset import TensorDataset
-from tinygrad_edu.core.tensor import Tensor
 
 __all__ = [
     "IDXError",

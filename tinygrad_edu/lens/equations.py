@@ -37,9 +37,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ..core import autograd
-from ..core.autograd import no_grad
-from ..core.tensor import Tensor
+from ..core import Tensor, enable_grad, grad, no_grad
 
 __all__ = [
     "Activation", "ACTIVATIONS", "Cost", "COSTS", "backprop", "closed_form", "compare",
@@ -250,7 +248,7 @@ def _layers(model):
 
 def _as_array(value, name):
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.numpy()
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"equations: {name} must hold numbers, got dtype {array.dtype}")
@@ -308,9 +306,9 @@ class BackpropTerms:
 
 
 def _weights(layer):
-    w = layer.linear.weight.data.astype(np.float64)
+    w = layer.linear.weight.numpy().astype(np.float64)
     bias = getattr(layer.linear, "bias", None)
-    b = np.zeros(w.shape[0]) if bias is None else bias.data.astype(np.float64)
+    b = np.zeros(w.shape[0]) if bias is None else bias.numpy().astype(np.float64)
     return w, b
 
 
@@ -515,14 +513,14 @@ class EquationReport:
 
 def _autograd_terms(model, layers, x, y, cost):
     """Autograd's ∂C/∂zˡ (times n: per-example δ), ∂C/∂wˡ and ∂C/∂bˡ, through the modules."""
-    dtype = layers[0].linear.weight.data.dtype
+    dtype = layers[0].linear.weight.dtype
     xt = Tensor(x.astype(dtype))
     yt = Tensor(y.astype(dtype))
     with no_grad():
         model(xt)  # the model's own call labels its parameters ("0.weight"), as in training
     zs, h = [], xt
     modules = list(model)
-    with autograd.enable_grad():
+    with enable_grad():
         for index, module in enumerate(modules):
             h = module(h)
             if _is_linear(module):
@@ -531,11 +529,11 @@ def _autograd_terms(model, layers, x, y, cost):
     weights = [layer.linear.weight for layer in layers]
     biases = [layer.linear.bias for layer in layers
               if getattr(layer.linear, "bias", None) is not None]
-    results = autograd.grad(c, zs + weights + biases, allow_unused=True)
+    results = grad(c, zs + weights + biases, allow_unused=True)
     n = x.shape[0]
     count = len(layers)
-    deltas = [None if g is None else g.data.astype(np.float64) * n for g in results[:count]]
-    grad_ws = [None if g is None else g.data.astype(np.float64)
+    deltas = [None if g is None else g.numpy().astype(np.float64) * n for g in results[:count]]
+    grad_ws = [None if g is None else g.numpy().astype(np.float64)
                for g in results[count:2 * count]]
     grad_bs, bias_results = [], iter(results[2 * count:])
     for layer in layers:
@@ -543,9 +541,9 @@ def _autograd_terms(model, layers, x, y, cost):
             grad_bs.append(None)
         else:
             g = next(bias_results)
-            grad_bs.append(None if g is None else g.data.astype(np.float64))
+            grad_bs.append(None if g is None else g.numpy().astype(np.float64))
     # The tolerance follows the least precise parameter (a float32 bias beside float64 weights).
-    dtypes = [p.data.dtype for p in weights + biases if p.data.dtype.kind == "f"]
+    dtypes = [p.dtype for p in weights + biases if p.dtype.kind == "f"]
     return deltas, grad_ws, grad_bs, min(dtypes, key=lambda d: d.itemsize, default=dtype)
 
 

@@ -19,7 +19,7 @@ size does not depend on the layer's fan-in); that is the default `quantity="bias
 
 import numpy as np
 
-from ..core.tensor import Tensor
+from ..core import Tensor
 
 __all__ = ["GradientFlowRecorder", "gradient_flow", "layer_gradient_norms"]
 
@@ -81,7 +81,7 @@ def layer_gradient_norms(model, quantity="bias"):
                     continue  # a frozen parameter does not learn
                 raise RuntimeError(f"gradient norms: {label}.{key} has no gradient; record after "
                                    f"loss.backward() and before optimizer.zero_grad()")
-            g = parameter.grad.data.astype(np.float64)
+            g = parameter.grad.numpy().astype(np.float64)
             total += float((g * g).sum())
         norms[label] = float(np.sqrt(total))
     return norms
