@@ -41,7 +41,7 @@ except ImportError:  # the comparison is optional
 
 def load_data(limit):
     dataset = load_mnist("train_full")
-    images, labels = (t.data for t in dataset.tensors)
+    images, labels = (t.numpy() for t in dataset.tensors)
     images, labels = images[:limit], labels[:limit]
     one_hot = np.eye(10, dtype=np.float32)[labels]
     return np.ascontiguousarray(images), labels.astype(np.int64), one_hot
@@ -79,8 +79,8 @@ class TinygradEdu:
         layers = []
         for i, (w, b) in enumerate(weights):
             linear = nn.Linear(w.shape[1], w.shape[0])
-            linear.weight.data[...] = w
-            linear.bias.data[...] = b
+            linear.weight.numpy()[...] = w
+            linear.bias.numpy()[...] = b
             layers.append(linear)
             if i < len(weights) - 1 or activation == "sigmoid":
                 layers.append(nn.Sigmoid() if activation == "sigmoid" else nn.ReLU())
@@ -98,7 +98,7 @@ class TinygradEdu:
         return float(loss.item())
 
     def weights(self):
-        return [p.data for p in self.model.parameters()]
+        return [p.numpy() for p in self.model.parameters()]
 
 
 class Torch:

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu.core import autograd
+from tinygrad_edu.core import Op, topological_order
 from tinygrad_edu.core import functional as F
 
 try:
@@ -297,19 +297,19 @@ def _interleaved_medians(runs, repeat, budget, statistic=statistics.median):
 def _count_ops(bench, tensors, constants):
     """(ops recorded in the forward graph, op applications in forward + backward)."""
     calls = [0]
-    original = autograd.Op.__dict__["apply"]
+    original = Op.__dict__["apply"]
 
     def counting(cls, *inputs, **params):
         calls[0] += 1
         return original.__func__(cls, *inputs, **params)
 
-    autograd.Op.apply = classmethod(counting)
+    Op.apply = classmethod(counting)
     try:
         out = bench.tinygrad(*tensors, *constants)
-        recorded = len(autograd.topological_order(out))
+        recorded = len(topological_order(out))
         out.backward(tg.ones_like(out))
     finally:
-        autograd.Op.apply = original
+        Op.apply = original
     for t in tensors:
         t.grad = None
     return recorded, calls[0]
@@ -333,10 +333,10 @@ def measure(bench, size, repeat=7, budget=0.15, use_torch=True, seed=0, statisti
 
     # the numpy baseline must compute what tinygrad computes
     expected, numpy_grads = bench.numpy(arrays, constants, upstream)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-4, atol=1e-5, err_msg=bench.name)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-4, atol=1e-5, err_msg=bench.name)
     out.backward(upstream_tensor)
     for t, grad in zip(tensors, numpy_grads):
-        np.testing.assert_allclose(t.grad.data, grad, rtol=1e-4, atol=1e-5, err_msg=bench.name)
+        np.testing.assert_allclose(t.grad.numpy(), grad, rtol=1e-4, atol=1e-5, err_msg=bench.name)
         t.grad = None
     recorded, calls = _count_ops(bench, tensors, tg_constants)
 

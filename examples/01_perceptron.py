@@ -115,7 +115,7 @@ def xor_network(steps, lr, seed):
         optimizer.step()  # w ← w − η ∂C/∂w: a small step downhill, not the perceptron's jump
         if step == 1 or step % max(1, steps // 5) == 0 or step == steps:
             print(f"  step {step:5d}: mean squared error {loss.item():.4f}")
-    outputs = outputs.data.ravel()
+    outputs = outputs.numpy().ravel()
     for x, target, out in zip(X, d, outputs):
         print(f"  x = {vector(x)}: network says {out:.3f} → {int(out > 0.5)}, want {target}")
     right = int(((outputs > 0.5).astype(int) == d).sum())

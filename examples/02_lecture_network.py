@@ -38,7 +38,7 @@ def build_network(seed):
 
 def show_one_prediction(network, images, labels):
     """Print the output layer's ten activations for one test image: the answer is the largest."""
-    activations = network(tg.Tensor(images[:1])).data[0]
+    activations = network(tg.Tensor(images[:1])).numpy()[0]
     answer = int(np.argmax(activations))
     print(f"\nthe output layer for the first test image (a {int(labels[0])}):")
     print("  " + "  ".join(f"{digit}:{a:.2f}" for digit, a in enumerate(activations)))
@@ -65,7 +65,7 @@ def main(argv=None):
     test = load_mnist("test")
     images, labels = train.tensors
     print(f"{len(train):,} training images of shape {images.shape[1:]} (pixels in [0, 1]), "
-          f"labels like {labels.data[:8].tolist()}")
+          f"labels like {labels.numpy()[:8].tolist()}")
 
     network = build_network(args.seed)
     print(f"network: 784-30-10, {sum(p.numel() for p in network.parameters()):,} weights and biases")
@@ -101,7 +101,7 @@ def main(argv=None):
     article = "an" if wrong == 8 else "a"
     print(f"\nthe most frequent mistake: {'an' if true == 8 else 'a'} {true} read as {article} "
           f"{wrong} ({mistakes[true, wrong]} times)")
-    test_images, test_labels = (t.data for t in test.tensors)
+    test_images, test_labels = (t.numpy() for t in test.tensors)
     show_one_prediction(network, test_images, test_labels)
     first = predict(network, test_images[:10])
     print(f"answers for the first 10 test images: {first.tolist()} (true: {test_labels[:10].tolist()})")

@@ -37,8 +37,8 @@ COSTS = {"quadratic": nn.QuadraticCost, "cross-entropy": nn.CrossEntropyCost}
 def single_neuron(cost_name, epochs, lr=0.15, w=2.0, b=2.0, report=(0, 10, 50, 100, 200, 300)):
     """Train the one-input sigmoid neuron towards y = 0; returns the outputs a after each epoch."""
     neuron = nn.Sequential(nn.Linear(1, 1, dtype=tg.float64), nn.Sigmoid())
-    neuron[0].weight.data[...] = w
-    neuron[0].bias.data[...] = b
+    neuron[0].weight.numpy()[...] = w
+    neuron[0].bias.numpy()[...] = b
     x = tg.tensor([[1.0]], dtype=tg.float64)
     y = tg.tensor([[0.0]], dtype=tg.float64)
     cost = COSTS[cost_name]()
@@ -62,7 +62,7 @@ def single_neuron(cost_name, epochs, lr=0.15, w=2.0, b=2.0, report=(0, 10, 50, 1
 def saturated_fraction(network, images, layer_end):
     """The fraction of σ′(z) below 0.02 (a < 0.02 or a > 0.98) in the layer ending at `layer_end`."""
     with tg.no_grad():
-        z = network[:layer_end](tg.Tensor(images)).data.astype(np.float64)  # weighted inputs
+        z = network[:layer_end](tg.Tensor(images)).numpy().astype(np.float64)  # weighted inputs
     s = 1 / (1 + np.exp(-z))
     return float((s * (1 - s) < 0.02).mean())
 
@@ -70,7 +70,7 @@ def saturated_fraction(network, images, layer_end):
 def mnist_comparison(train, validation, epochs, lr, seed):
     """Train the 784-30-10 network with large N(0, 1) weights on each cost; returns the histories."""
     histories = {}
-    images = train.tensors[0].data[:1000]
+    images = train.tensors[0].numpy()[:1000]
     for name, cost in COSTS.items():
         tg.manual_seed(seed)
         network = nn.Sequential(nn.Linear(784, 30), nn.Sigmoid(), nn.Linear(30, 10), nn.Sigmoid())

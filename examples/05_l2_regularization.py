@@ -43,7 +43,7 @@ def train_network(train, validation, lam, epochs, lr, seed):
 
 
 def sum_of_squared_weights(network):
-    return sum(float((layer.weight.data.astype(np.float64) ** 2).sum())
+    return sum(float((layer.weight.numpy().astype(np.float64) ** 2).sum())
                for layer in network if isinstance(layer, nn.Linear))
 
 

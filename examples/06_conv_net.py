@@ -53,7 +53,7 @@ def show_shapes(network, images):
 
 def show_filter(network):
     """Print the first learned 5×5 filter: the 25 weights every neuron of feature map 0 shares."""
-    weights = network[0].weight.data[0, 0]
+    weights = network[0].weight.numpy()[0, 0]
     print("  the 25 shared weights of feature map 0 (rows of the 5×5 filter):")
     for row in weights:
         print("   " + " ".join(f"{w:+.2f}" for w in row))
@@ -86,7 +86,7 @@ def main(argv=None):
         network = build()
         if name == "conv":
             print("the convolutional network, layer by layer, on a batch of 10 images:")
-            show_shapes(network, train.tensors[0].data[:10])
+            show_shapes(network, train.tensors[0].numpy()[:10])
             conv_parameters = count_parameters(network[0])
             print(f"  the convolution has {conv_parameters} parameters ({args.maps} filters × 25 "
                   f"weights + {args.maps} biases); a dense layer from 784 pixels to "

@@ -57,8 +57,8 @@ def tiny_network_by_hand():
     show("∂C/∂w² = δ² (a¹)ᵀ                  (BP4)", grad_w2)
     cost = nn.QuadraticCost()(model(tg.tensor(x)), tg.tensor(y))
     cost.backward()
-    show("autograd's w².grad                      ", model[0].weight.grad.data)
-    print(f"  largest difference: {np.abs(grad_w2 - model[0].weight.grad.data).max():.2e}\n")
+    show("autograd's w².grad                      ", model[0].weight.grad.numpy())
+    print(f"  largest difference: {np.abs(grad_w2 - model[0].weight.grad.numpy()).max():.2e}\n")
 
 
 def lecture_network(seed=0):
@@ -94,8 +94,8 @@ def main(argv=None):
     # Large output weights (as after a bad start) saturate the output layer: a ≈ 0 or 1.
     saturated = lecture_network(args.seed)
     with tg.no_grad():
-        saturated[2].weight.data *= 8
-    y = np.eye(10)[labels.data]
+        saturated[2].weight.numpy()[...] *= 8
+    y = np.eye(10)[labels.numpy()]
     quadratic = equations.closed_form(saturated, images, y, "quadratic")
     cross_entropy = equations.closed_form(saturated, images, y, "cross_entropy")
     a = quadratic.activations[-1]

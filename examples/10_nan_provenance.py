@@ -33,7 +33,7 @@ def saturated_network(seed=0):
     model = nn.init.init_lecture(nn.Sequential(nn.Linear(784, 30), nn.Sigmoid(),
                                                nn.Linear(30, 10), nn.Sigmoid()))
     with tg.no_grad():
-        model[2].weight.data *= 60  # σ(z) rounds to exactly 1.0 in float32 once z > 17
+        model[2].weight.numpy()[...] *= 60  # σ(z) rounds to exactly 1.0 in float32 once z > 17
     return model
 
 
@@ -64,7 +64,7 @@ def main(argv=None):
     with np.errstate(all="ignore"):
         cost = handmade_cross_entropy(model(images), targets)
         cost.backward()
-    weight_grad = model[2].weight.grad.data
+    weight_grad = model[2].weight.grad.numpy()
     print(f"  without detect_anomaly: cost = {cost.item()}, and {np.isnan(weight_grad).sum()} of "
           f"the {weight_grad.size} entries of ∂C/∂w³ are NaN; no error, no line number")
     try:
@@ -79,7 +79,7 @@ def main(argv=None):
 
     print("== 2. √0 is fine forward, its derivative is not ==")
     tg.manual_seed(args.seed)
-    fitted = tg.tensor(targets.data.copy(), requires_grad=True, name="a")   # a perfect fit
+    fitted = tg.tensor(targets.numpy().copy(), requires_grad=True, name="a")   # a perfect fit
     with tg.detect_anomaly():
         distance = ((fitted - targets) * (fitted - targets)).sum(dim=1).sqrt().mean()
         print(f"  forward: mean distance = {distance.item()} (no anomaly)")
@@ -91,7 +91,7 @@ def main(argv=None):
     print("  the fix: √(Σ(a − y)² + ε), or the quadratic cost itself (no square root)\n")
 
     print("== 3. A NaN that was already in the data ==")
-    spoiled = images.data.copy()
+    spoiled = images.numpy().copy()
     spoiled[1, 300] = np.nan
     try:
         with tg.detect_anomaly():

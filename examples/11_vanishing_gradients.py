@@ -50,8 +50,8 @@ def train_and_record(model, data, epochs, batch_size, lr, seed):
 def accuracy(model, data):
     images, targets = data.tensors          # one-hot rows y(x): the digit is the argmax
     with tg.no_grad():
-        predictions = model(images).data.argmax(axis=1)
-    return float((predictions == targets.data.argmax(axis=1)).mean())
+        predictions = model(images).numpy().argmax(axis=1)
+    return float((predictions == targets.numpy().argmax(axis=1)).mean())
 
 
 def main(argv=None):
