@@ -29,8 +29,8 @@ def sigmoid_derivative_is_sigma(self, grad_out):
 
 
 def mul_swapped(self, grad_out):
-    """∂(a·b)/∂a = a instead of b."""
-    a, b = self.saved_tensors
+    """∂(a·b)/∂a = a instead of b (a and b read from the node: Mul saves only what it needs)."""
+    a, b = self.inputs
     return grad_out * a, grad_out * b
 
 
@@ -47,7 +47,7 @@ def exp_off_by_factor(self, grad_out):
 
 def sum_forgets_nothing_but_scales(self, grad_out):
     """A Sum rule that halves the gradient."""
-    return grad_out.reshape(ops._kept_shape(self.input_shape, self.dims)).expand(
+    return grad_out.reshape(ops.reductions._kept_shape(self.input_shape, self.dims)).expand(
         self.input_shape) * 0.5
 
 

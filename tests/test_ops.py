@@ -170,6 +170,34 @@ IDX = np.array([2, 0, 2, 1, 2])                                      # repeats: 
 LABELS = np.array([3, 0, 3])
 PROBABILITIES = np.array([[0.1, 0.2, 0.3, 0.4], [1.0, 0, 0, 0], [0.25, 0.25, 0.5, 0]])
 
+def _changed(method, *args):
+    """fn of a row: clone the first input, change the clone in place with `method`, return it
+    (in-place ops on a tensor in the graph are recorded: their gradient flows to the input)."""
+    def fn(a, *others):
+        y = a.clone()
+        result = getattr(y, method)(*others, *args)
+        assert result is y
+        return y
+    return fn
+
+
+def _assigned(key):
+    """fn of a row: y = a.clone(); y[key] = b; return y."""
+    def fn(a, b):
+        y = a.clone()
+        y[key] = b
+        return y
+    return fn
+
+
+def _np_assigned(key):
+    def ref(a, b):
+        y = a.copy()
+        y[key] = b
+        return y
+    return ref
+
+
 CASES = [
     # -- Add / Sub / Mul / Div (tensor ⊕ tensor, broadcasting, scalars, numpy arrays, reflected)
     Case("add", lambda a, b: a + b, np.add, (randn(3, 4), randn(3, 4)), ("Add",), ("__add__",)),
@@ -507,6 +535,62 @@ CASES = [
          lambda x: -(np.log(np_softmax(x, 1)) * PROBABILITIES).sum(), (randn(3, 4),),
          ("SoftmaxCrossEntropy",)),
 
+    # -- in-place changes, recorded on a tensor in the graph (values and gradients checked)
+    Case("clone", lambda a: a.clone(), lambda a: a.copy(), (randn(3, 4),), ("Clone",), ("clone",)),
+    Case("contiguous_of_transpose", lambda a: a.T.contiguous(), lambda a: a.T.copy(),
+         (randn(3, 4),), ("Permute", "Clone"), ("contiguous",)),
+    Case("add_", _changed("add_"), np.add, (randn(3, 4), randn(3, 4)), ("Clone", "Add"),
+         ("add_",)),
+    Case("add_alpha_broadcast", lambda a, b: a.clone().add_(b, alpha=0.5),
+         lambda a, b: a + 0.5 * b, (randn(3, 4), randn(4)), ("Clone", "Add", "Expand")),
+    Case("sub_", _changed("sub_"), np.subtract, (randn(3, 4), randn(3, 4)), ("Clone", "Sub"),
+         ("sub_",)),
+    Case("mul_", _changed("mul_"), np.multiply, (randn(3, 4), randn(3, 4)), ("Clone", "Mul"),
+         ("mul_",)),
+    Case("div_", _changed("div_"), np.divide, (randn(3, 4), positive(3, 4)), ("Clone", "Div"),
+         ("div_",)),
+    Case("pow_", _changed("pow_", 3.0), lambda a: a ** 3, (randn(3, 4),), ("Clone", "Pow"),
+         ("pow_",)),
+    Case("neg_", _changed("neg_"), np.negative, (randn(3, 4),), ("Clone", "Neg"), ("neg_",)),
+    Case("exp_", _changed("exp_"), np.exp, (randn(3, 4),), ("Clone", "Exp"), ("exp_",)),
+    Case("log_", _changed("log_"), np.log, (positive(3, 4),), ("Clone", "Log"), ("log_",)),
+    Case("sqrt_", _changed("sqrt_"), np.sqrt, (positive(3, 4),), ("Clone", "Sqrt"), ("sqrt_",)),
+    Case("abs_", _changed("abs_"), np.abs, (away(3, 4),), ("Clone", "Abs"), ("abs_",)),
+    Case("sin_", _changed("sin_"), np.sin, (randn(3, 4),), ("Clone", "Sin"), ("sin_",)),
+    Case("cos_", _changed("cos_"), np.cos, (randn(3, 4),), ("Clone", "Cos"), ("cos_",)),
+    Case("square_", _changed("square_"), np.square, (randn(3, 4),), ("Clone", "Pow"),
+         ("square_",)),
+    Case("norm", lambda a: a.norm(), lambda a: np.sqrt((a * a).sum()), (randn(3, 4),),
+         ("Mul", "Sum", "Sqrt"), ("norm",)),
+    Case("norm_p1_dim", lambda a: a.norm(1, dim=1), lambda a: np.abs(a).sum(1), (away(3, 4),),
+         ("Abs", "Sum")),
+    Case("norm_p3_keepdim", lambda a: a.norm(3, dim=0, keepdim=True),
+         lambda a: (np.abs(a) ** 3).sum(0, keepdims=True) ** (1 / 3), (away(3, 4),),
+         ("Abs", "Pow", "Sum")),
+    Case("sigmoid_", _changed("sigmoid_"), lambda a: 1 / (1 + np.exp(-a)), (randn(3, 4),),
+         ("Clone", "Sigmoid"), ("sigmoid_",)),
+    Case("tanh_", _changed("tanh_"), np.tanh, (randn(3, 4),), ("Clone", "Tanh"), ("tanh_",)),
+    Case("relu_", _changed("relu_"), lambda a: np.maximum(a, 0), (away(3, 4),),
+         ("Clone", "Relu"), ("relu_",)),
+    Case("clamp_", _changed("clamp_", -0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5),
+         (outside(3, 4),), ("Clone", "Clamp"), ("clamp_", "clip_")),
+    Case("masked_fill_", lambda a: a.clone().masked_fill_(tg.tensor(MASK34), 2.0),
+         lambda a: np.where(MASK34, 2.0, a), (randn(3, 4),), ("Clone", "SetItem"),
+         ("masked_fill_",)),
+    Case("iadd_tensor", lambda a, b: a.clone().__iadd__(b), np.add,
+         (randn(3, 4), randn(3, 4)), ("Clone", "Add")),
+    Case("setitem_slice", _assigned((slice(1, 3),)), _np_assigned((slice(1, 3),)),
+         (randn(3, 4), randn(2, 4)), ("Clone", "SetItem"), ("__setitem__",)),
+    Case("setitem_int_broadcast", _assigned(1), _np_assigned(1), (randn(3, 4), randn(1)),
+         ("Clone", "SetItem", "Expand")),
+    Case("setitem_mask", _assigned(MASK34), _np_assigned(MASK34), (randn(3, 4), randn(7)),
+         ("Clone", "SetItem")),
+    Case("setitem_int_array", _assigned((np.array([2, 0]),)), _np_assigned((np.array([2, 0]),)),
+         (randn(3, 4), randn(2, 4)), ("Clone", "SetItem")),
+    Case("setitem_then_iadd_slice", lambda a, b: (lambda y: (y.__setitem__(
+        slice(0, 2), y[0:2] + b), y)[1])(a.clone()),
+         lambda a, b: np.concatenate([a[:2] + b, a[2:]]), (randn(3, 4), randn(2, 4)),
+         ("Clone", "SetItem", "Index", "Add")),
     # -- a small network: several rules composed (the lecture's layer)
     Case("two_layer_net", lambda x, w1, w2: ((x @ w1).sigmoid() @ w2).log_softmax().sum(),
          lambda x, w1, w2: np.log(np_softmax(1 / (1 + np.exp(-(x @ w1))) @ w2, -1)).sum(),
@@ -656,7 +740,7 @@ TESTED_ELSEWHERE = {
     "data", "dtype", "shape", "ndim", "dim", "size", "numel", "item", "numpy", "tolist",
     "detach", "requires_grad", "requires_grad_", "retain_grad", "is_leaf", "grad", "grad_fn",
     "name", "bool", "int", "long", "zero_", "fill_", "copy_", "__iadd__", "__isub__",
-    "__imul__", "__itruediv__", "__bool__", "__float__", "__int__", "__index__", "__len__",
+    "__imul__", "__itruediv__", "normal_", "uniform_", "__bool__", "__float__", "__int__", "__index__", "__len__",
     "__iter__", "__repr__",
     # tests/test_autograd.py
     "backward",

@@ -5,21 +5,22 @@ learner's view in lens/, training, tuning) uses only the public names exported h
 """
 
 from . import autograd, functional, ops, rng
-from .autograd import (AnomalyError, Op, backward, detect_anomaly, enable_grad, grad,
-                       is_anomaly_enabled, is_grad_enabled, no_grad, registry, set_grad_enabled,
-                       topological_order)
+from .autograd import (AnomalyError, Op, backward, backward_walk, call_rule, detect_anomaly,
+                       enable_grad, grad, is_anomaly_enabled, is_grad_enabled, no_grad,
+                       prepare_roots, registry, set_grad_enabled, topological_order)
+from .creation import (arange, cat, eye, full, full_like, linspace, maximum, minimum, ones,
+                       ones_like, rand, rand_like, randint, randn, randn_like, stack, tensor,
+                       where, zeros, zeros_like)
 from .rng import manual_seed
-from .tensor import (Tensor, arange, bool_, broadcast_shape, cat, eye, float32, float64, full,
-                     full_like, int32, int64, linspace, maximum, minimum, ones, ones_like, rand,
-                     rand_like, randint, randn, randn_like, stack, tensor, where, zeros,
-                     zeros_like)
+from .tensor import Tensor, bool_, broadcast_shape, float32, float64, int32, int64
 
 __all__ = [
     "autograd", "functional", "ops", "rng",
     "Tensor", "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn",
     "randint", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "cat", "stack",
     "where", "maximum", "minimum", "broadcast_shape", "float32", "float64", "int32", "int64",
-    "bool_", "Op", "registry", "backward", "grad", "topological_order", "no_grad",
+    "bool_", "Op", "registry", "backward", "backward_walk", "call_rule", "prepare_roots", "grad",
+    "topological_order", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "AnomalyError", "manual_seed",
 ]

@@ -8,7 +8,8 @@ the torch.nn.functional-style names for all of them are in tinygrad_edu/nn/funct
 import numpy as np
 
 from . import ops
-from .tensor import Tensor, broadcast_shape, where
+from .creation import where
+from .tensor import Tensor, broadcast_shape
 
 __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "squared_error",

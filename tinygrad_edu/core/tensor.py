@@ -1,17 +1,19 @@
-"""The Tensor: a numpy array that remembers how it was made, so that backward() can differentiate it."""
+"""The Tensor: a numpy array that remembers how it was made, so that backward() can differentiate it.
+
+Its out-of-place operations live here (each one calls an op of the rulebook); the in-place ones
+(add_, t[i] = v, +=) and the version counter are in inplace.py, the constructors in creation.py.
+"""
 
 import math
 import numbers
 
 import numpy as np
 
-from . import rng
+from . import autograd, ops
+from .indexing import check_key, normalize_key
+from .inplace import InPlaceMixin
 
-__all__ = [
-    "Tensor", "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn",
-    "randint", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "cat",
-    "stack", "where", "maximum", "minimum", "float32", "float64", "int32", "int64", "bool_",
-]
+__all__ = ["Tensor", "broadcast_shape", "float32", "float64", "int32", "int64", "bool_"]
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -40,7 +42,7 @@ def _to_array(data, dtype=None):
     arrays keep their dtype unless `dtype` is given, and Tensors give their data."""
     dtype = _as_dtype(dtype)
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, np.ndarray):
         return data if dtype is None or data.dtype == dtype else data.astype(dtype)
     if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flatten_once(data)):
@@ -65,7 +67,7 @@ def _flatten_once(data):
 
 def _tensors_to_lists(data):
     if isinstance(data, Tensor):
-        return data.data
+        return data._data
     if isinstance(data, (list, tuple)):
         return [_tensors_to_lists(d) for d in data]
     return data
@@ -128,11 +130,13 @@ def _dim_keepdim(op, dim, keepdim, kwargs):
     return dim, bool(keepdim)
 
 
-class Tensor:
+class Tensor(InPlaceMixin):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Attributes:
-        data: the numpy array holding the values.
+        data: a Tensor sharing this tensor's memory, outside the graph (PyTorch's `.data`:
+            `p.data -= lr * p.grad` changes p without being recorded); `.numpy()` gives the
+            numpy array that holds the values.
         grad: the gradient (a Tensor) accumulated by backward(), or None.
         requires_grad: whether operations on this tensor are recorded for backward().
         name: an optional label, shown by the graph pictures and error messages.
@@ -144,16 +148,20 @@ class Tensor:
         tensor([2., 4.])
     """
 
-    __slots__ = ("data", "requires_grad", "_ctx", "__dict__", "__weakref__")
-    # grad, name and the retain flag live in the instance dict only once set (leaves, named or
-    # retained tensors); the class defaults keep the op outputs' hot path to three writes.
+    __slots__ = ("_data", "requires_grad", "_ctx", "__dict__", "__weakref__")
+    # The rest lives in the instance dict only once set (leaves, named, retained tensors, views,
+    # tensors changed in place); the class defaults keep the op outputs' hot path to 3 writes.
     grad = None
     name = None
     _retain = False
+    _base = None           # the tensor whose storage this one views (it holds the version)
+    _view_of = None        # (source tensor, view op class, its params) for a view
+    _version_count = 0     # in-place changes of the storage (kept on the base, see _version)
+    _history = None        # {version: earlier node} once a recorded in-place op moved it on
     __array_ufunc__ = None  # numpy defers to Tensor's reflected operators: array * tensor works
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
-        self.data = _to_array(data, dtype)
+        self._data = _to_array(data, dtype)
         self.grad = None
         self.requires_grad = False
         self.name = name
@@ -166,7 +174,7 @@ class Tensor:
     def _make(cls, data, requires_grad, ctx):
         """Wrap an op's output without any checks (the hot path of Op.apply)."""
         t = cls.__new__(cls)
-        t.data = data
+        t._data = data
         t.requires_grad = requires_grad
         t._ctx = ctx
         return t
@@ -174,15 +182,15 @@ class Tensor:
     # -- basic properties ----------------------------------------------------------------------
     @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self):
@@ -197,7 +205,7 @@ class Tensor:
     @property
     def T(self):
         """The transpose: dimensions reversed."""
-        if self.data.ndim == 2:
+        if self._data.ndim == 2:
             return ops.Permute.apply(self, dims=(1, 0))
         return self.permute(*reversed(range(self.ndim)))
 
@@ -208,20 +216,24 @@ class Tensor:
         return self.ndim
 
     def numel(self):
-        return int(self.data.size)
+        return int(self._data.size)
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: only a tensor with one element can be converted to a Python "
                              f"number, this one has shape {self.shape}; index it or reduce it")
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def numpy(self):
-        """The underlying numpy array (shared, not copied)."""
-        return self.data
+        """The numpy array holding the values (shared, not copied).
+
+        Unlike PyTorch, a tensor that requires grad gives it too (reading values is what a
+        learner does most); writing into it is not recorded nor counted by the version counter.
+        """
+        return self._data
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __len__(self):
         if self.ndim == 0:
@@ -234,10 +246,10 @@ class Tensor:
         return (self[i] for i in range(self.shape[0]))
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(f"bool: the truth value of a tensor with shape {self.shape} is "
                                f"ambiguous; use .any() or .all()")
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self):
         return float(self.item())
@@ -246,7 +258,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.dtype.kind not in "iu" or self.data.size != 1:
+        if self.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
@@ -254,7 +266,7 @@ class Tensor:
 
     def __repr__(self):
         prefix = "tensor("
-        body = np.array2string(self.data, separator=", ", prefix=prefix, precision=4)
+        body = np.array2string(self._data, separator=", ", prefix=prefix, precision=4)
         extras = []
         if self.dtype not in (float32, int64, bool_):
             extras.append(f"dtype={self.dtype.name}")
@@ -269,7 +281,7 @@ class Tensor:
     # -- autograd --------------------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
         """Ask (or stop asking) for this leaf's gradient; returns self."""
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise TypeError(f"requires_grad: only floating-point tensors can require gradients, "
                             f"this one has dtype {self.dtype.name}; convert it first with "
                             f".float() (or .double())")
@@ -287,8 +299,41 @@ class Tensor:
         return self
 
     def detach(self):
-        """A new leaf sharing the data, cut off from the graph."""
-        return Tensor._make(self.data, False, None)
+        """A new leaf sharing the storage (and, as in PyTorch, its version counter), cut off
+        from the graph."""
+        out = Tensor._make(self._data, False, None)
+        out._base = self if self._base is None else self._base
+        return out
+
+    @property
+    def data(self):
+        """A Tensor sharing this tensor's memory that is not part of the graph.
+
+        As in PyTorch, changes made through it are not seen by autograd (not recorded, and
+        not counted by the version counter): `p.data -= lr * p.grad` is the classic update.
+        """
+        return Tensor._make(self._data, False, None)
+
+    @data.setter
+    def data(self, value):
+        value = value._data if isinstance(value, Tensor) else _to_array(value)
+        if value.shape != self._data.shape and self._ctx is not None:
+            raise RuntimeError(f"data: cannot give a tensor made by an op ({self._ctx.name}) "
+                               f"values of another shape ({value.shape} for {self.shape})")
+        self._data = value
+
+    @property
+    def _version(self):
+        """How many times this tensor's storage was changed in place (PyTorch's `_version`)."""
+        return (self if self._base is None else self._base)._version_count
+
+    def clone(self):
+        """A copy with its own storage; gradients flow through it to this tensor."""
+        return ops.Clone.apply(self)
+
+    def contiguous(self):
+        """A C-contiguous tensor with the same values (self when it already is one)."""
+        return self if self._data.flags.c_contiguous else self.clone()
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Backpropagate from this tensor: accumulate d self / d leaf into each leaf's `.grad`.
@@ -304,56 +349,6 @@ class Tensor:
         """
         autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
-    def zero_(self):
-        """Set every element to zero in place; returns self."""
-        self._check_inplace("zero_")
-        self.data[...] = 0
-        return self
-
-    def fill_(self, value):
-        self._check_inplace("fill_")
-        self.data[...] = value
-        return self
-
-    def copy_(self, source):
-        """Copy `source`'s values into this tensor in place (shapes must broadcast)."""
-        self._check_inplace("copy_")
-        source = source.data if isinstance(source, Tensor) else np.asarray(source)
-        broadcast_shape(self.shape, source.shape, "copy_")
-        self.data[...] = source
-        return self
-
-    def _check_inplace(self, op):
-        if self.requires_grad and autograd.is_grad_enabled():
-            raise RuntimeError(
-                f"{op}: an in-place change of a tensor that requires grad would corrupt the "
-                f"graph; do it inside `with tg.no_grad():` (as optimizers do) or use the "
-                f"out-of-place operation")
-        if not self.data.flags.writeable:
-            self.data = self.data.copy()
-
-    def _inplace(self, op, function, other):
-        self._check_inplace(op)
-        other = other.data if isinstance(other, Tensor) else other
-        result = function(self.data, other)
-        if result.shape != self.shape:
-            raise ValueError(f"{op}: the result has shape {result.shape}, which does not fit the "
-                             f"tensor's shape {self.shape}")
-        self.data[...] = result
-        return self
-
-    def __iadd__(self, other):
-        return self._inplace("+=", np.add, other)
-
-    def __isub__(self, other):
-        return self._inplace("-=", np.subtract, other)
-
-    def __imul__(self, other):
-        return self._inplace("*=", np.multiply, other)
-
-    def __itruediv__(self, other):
-        return self._inplace("/=", np.true_divide, other)
-
     # -- dtype conversions -----------------------------------------------------------------------
     def to(self, dtype):
         """This tensor with another dtype (differentiable between float dtypes)."""
@@ -362,7 +357,7 @@ class Tensor:
             return self
         if self.requires_grad and dtype.kind in "fc":
             return ops.Cast.apply(self, dtype=dtype)
-        return Tensor._make(self.data.astype(dtype), False, None)
+        return Tensor._make(self._data.astype(dtype), False, None)
 
     def float(self):
         return self.to(float32)
@@ -389,27 +384,27 @@ class Tensor:
             return other
         if type(other) is float or type(other) is int:
             # Constants such as the 1 in (1 − σ) recur in every backward pass: reuse them.
-            key = (other, self.data.dtype)
+            key = (other, self._data.dtype)
             constant = _CONSTANTS.get(key)
             if constant is None:
                 constant = self._number_operand(other)
                 # −0.0 == 0.0 and NaN != NaN as dict keys: those are never cached
                 if len(_CONSTANTS) < 4096 and (other != 0 or type(other) is int) \
                         and other == other:
-                    constant.data.flags.writeable = False
+                    constant._data.flags.writeable = False
                     _CONSTANTS[key] = constant
             return constant
         return self._number_operand(other)
 
     def _number_operand(self, other):
         if isinstance(other, numbers.Number) and not isinstance(other, bool):
-            if self.data.dtype.kind == "f" or isinstance(other, float):
-                dtype = self.data.dtype if self.data.dtype.kind == "f" else float32
+            if self._data.dtype.kind == "f" or isinstance(other, float):
+                dtype = self._data.dtype if self._data.dtype.kind == "f" else float32
                 return Tensor._make(np.asarray(other, dtype=dtype), False, None)
-            return Tensor._make(np.asarray(other, dtype=self.data.dtype), False, None)
+            return Tensor._make(np.asarray(other, dtype=self._data.dtype), False, None)
         array = _to_array(other)
-        if array.dtype.kind == "f" and self.data.dtype.kind == "f" and array.ndim == 0:
-            array = array.astype(self.data.dtype)
+        if array.dtype.kind == "f" and self._data.dtype.kind == "f" and array.ndim == 0:
+            array = array.astype(self._data.dtype)
         return Tensor._make(array, False, None)
 
     def _broadcast_pair(self, other, op):
@@ -417,15 +412,15 @@ class Tensor:
         explicit Expand node, so its gradient is summed back (and the picture shows where)."""
         b = other if type(other) is Tensor else self._operand(other)
         a = self
-        if a.data.shape != b.data.shape:
-            if (b.data.ndim == 0 and not b.requires_grad) or (a.data.ndim == 0
+        if a._data.shape != b._data.shape:
+            if (b._data.ndim == 0 and not b.requires_grad) or (a._data.ndim == 0
                                                               and not a.requires_grad):
                 return a, b  # a constant number: numpy broadcasts it, nothing to sum back
-            shape = broadcast_shape(a.data.shape, b.data.shape, op)
+            shape = broadcast_shape(a._data.shape, b._data.shape, op)
             if autograd.is_grad_enabled():  # nothing is summed back when nothing is recorded
-                if a.requires_grad and a.data.shape != shape:
+                if a.requires_grad and a._data.shape != shape:
                     a = a.expand(shape)
-                if b.requires_grad and b.data.shape != shape:
+                if b.requires_grad and b._data.shape != shape:
                     b = b.expand(shape)
         return a, b
 
@@ -495,10 +490,10 @@ class Tensor:
 
     # -- comparisons (no gradient: they return bool tensors) -------------------------------------
     def _compare(self, other, function, op):
-        other_data = self._operand(other).data
-        if other_data.shape != self.data.shape:
-            broadcast_shape(self.data.shape, other_data.shape, op)
-        return Tensor._make(function(self.data, other_data), False, None)
+        other_data = self._operand(other)._data
+        if other_data.shape != self._data.shape:
+            broadcast_shape(self._data.shape, other_data.shape, op)
+        return Tensor._make(function(self._data, other_data), False, None)
 
     def __eq__(self, other):
         return self._compare(other, np.equal, "eq")
@@ -523,7 +518,7 @@ class Tensor:
     def __invert__(self):
         if self.dtype != bool_:
             raise TypeError(f"~: only bool tensors can be inverted, this one is {self.dtype.name}")
-        return Tensor._make(~self.data, False, None)
+        return Tensor._make(~self._data, False, None)
 
     def __and__(self, other):
         return self._compare(other, np.logical_and, "and")
@@ -532,16 +527,16 @@ class Tensor:
         return self._compare(other, np.logical_or, "or")
 
     def any(self):
-        return Tensor._make(np.asarray(self.data.any()), False, None)
+        return Tensor._make(np.asarray(self._data.any()), False, None)
 
     def all(self):
-        return Tensor._make(np.asarray(self.data.all()), False, None)
+        return Tensor._make(np.asarray(self._data.all()), False, None)
 
     def isnan(self):
-        return Tensor._make(np.isnan(self.data), False, None)
+        return Tensor._make(np.isnan(self._data), False, None)
 
     def isfinite(self):
-        return Tensor._make(np.isfinite(self.data), False, None)
+        return Tensor._make(np.isfinite(self._data), False, None)
 
     # -- elementwise functions -------------------------------------------------------------------
     def exp(self):
@@ -575,7 +570,7 @@ class Tensor:
         return self * self
 
     def sign(self):
-        return Tensor._make(np.sign(self.data), False, None)
+        return Tensor._make(np.sign(self._data), False, None)
 
     def clamp(self, min=None, max=None):
         """Limit every element to [min, max]; the gradient is 1 inside, 0 where clamped."""
@@ -584,9 +579,9 @@ class Tensor:
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             out = self
             if min is not None:
-                out = maximum(out, min)
+                out = out.maximum(min)
             if max is not None:
-                out = minimum(out, max)
+                out = out.minimum(max)
             return out
         if min is not None and max is not None and min > max:
             raise ValueError(f"clamp: min={min} is larger than max={max}")
@@ -595,10 +590,13 @@ class Tensor:
     clip = clamp
 
     def maximum(self, other):
-        return maximum(self, other)
+        """Elementwise maximum; at ties each input gets half of the gradient (as in PyTorch)."""
+        a, b = self._broadcast_pair(other, "maximum")
+        return ops.Maximum.apply(a, b)
 
     def minimum(self, other):
-        return minimum(self, other)
+        """Elementwise minimum: −maximum(−a, −b)."""
+        return -((-self).maximum(-self._operand(other)))
 
     # -- softmax family (numerically stable) -----------------------------------------------------
     def softmax(self, dim=-1):
@@ -651,7 +649,7 @@ class Tensor:
         """Largest element over `dim`; ties share the gradient equally."""
         dim, keepdim = _dim_keepdim("max", dim, keepdim, kwargs)
         dims = _normalize_dims(dim, self.ndim, "max", self.shape)
-        if self.data.size == 0:
+        if self._data.size == 0:
             raise ValueError(f"max: the tensor is empty (shape {self.shape})")
         return ops.Max.apply(self, dims=dims, keepdim=keepdim)
 
@@ -663,6 +661,18 @@ class Tensor:
     amax = max
     amin = min
 
+    def norm(self, p=2, dim=None, keepdim=False):
+        """The p-norm (‖x‖₂ by default) over `dim` (all elements by default), as torch.norm."""
+        if p == 2:
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        if p == float("inf"):
+            return self.abs().max(dim, keepdim) if dim is not None else self.abs().max()
+        if isinstance(p, (int, float)) and p > 0:
+            return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+        raise ValueError(f"norm: p must be a positive number or inf, got {p!r}")
+
     def argmax(self, dim=None, keepdim=False, **kwargs):
         """Index of the largest element (no gradient); over the flattened tensor when dim=None."""
         return self._arg(np.argmax, "argmax", dim, keepdim, kwargs)
@@ -673,9 +683,9 @@ class Tensor:
     def _arg(self, function, op, dim, keepdim, kwargs):
         dim, keepdim = _dim_keepdim(op, dim, keepdim, kwargs)
         if dim is None:
-            return Tensor._make(np.asarray(function(self.data), dtype=np.int64), False, None)
+            return Tensor._make(np.asarray(function(self._data), dtype=np.int64), False, None)
         (axis,) = _normalize_dims(dim, self.ndim, op, self.shape)
-        result = function(self.data, axis=axis)
+        result = function(self._data, axis=axis)
         if keepdim:
             result = np.expand_dims(result, axis)
         return Tensor._make(result.astype(np.int64), False, None)
@@ -697,9 +707,9 @@ class Tensor:
     # -- shape ops -------------------------------------------------------------------------------
     def reshape(self, *shape):
         shape = _shape_args(shape)
-        if shape == self.data.shape:
+        if shape == self._data.shape:
             return self
-        new_shape = _resolve_shape(shape, self.data.size, self.shape)
+        new_shape = _resolve_shape(shape, self._data.size, self.shape)
         if new_shape == self.shape:
             return self
         return ops.Reshape.apply(self, shape=new_shape)
@@ -767,12 +777,8 @@ class Tensor:
         return self.expand(other.shape)
 
     def __getitem__(self, key):
-        key = _index_key(key)
-        try:
-            self.data[key]  # validates the key with numpy's exact rules before recording
-        except IndexError as error:
-            raise IndexError(f"index: {error} (tensor of shape {self.shape}, key {key!r:.100})") \
-                from None
+        key = normalize_key(key)
+        check_key(self._data, key, "index")  # numpy's exact rules, checked before recording
         return ops.Index.apply(self, key=key)
 
     def pad2d(self, padding):
@@ -815,188 +821,4 @@ def _resolve_shape(shape, size, old_shape):
     return tuple(shape)
 
 
-def _index_key(key):
-    """Tensors and lists inside an index become numpy arrays (bool masks stay bool)."""
-    if isinstance(key, tuple):
-        return tuple(_index_key_part(k) for k in key)
-    return _index_key_part(key)
-
-
-def _index_key_part(part):
-    if isinstance(part, Tensor):
-        return part.data
-    if isinstance(part, list):
-        return np.asarray(part)
-    return part
-
-
-# ---------------------------------------------------------------------------------------------
-# Functions of several tensors
-# ---------------------------------------------------------------------------------------------
-
-def cat(tensors, dim=0):
-    """Join tensors along an existing dimension; the gradient is sliced back to each input."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("cat: expected a non-empty list of tensors")
-    first = tensors[0]
-    (axis,) = _normalize_dims(dim, first.ndim, "cat", first.shape)
-    for i, t in enumerate(tensors):
-        if t.ndim != first.ndim or t.shape[:axis] + t.shape[axis + 1:] != \
-                first.shape[:axis] + first.shape[axis + 1:]:
-            raise ValueError(f"cat: tensor {i} has shape {t.shape}, which does not match tensor 0's "
-                             f"shape {first.shape} outside dim {axis}")
-    return ops.Cat.apply(*tensors, dim=axis)
-
-
-def stack(tensors, dim=0):
-    """Join tensors of equal shape along a new dimension (cat of unsqueezed tensors)."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("stack: expected a non-empty list of tensors")
-    for i, t in enumerate(tensors):
-        if t.shape != tensors[0].shape:
-            raise ValueError(f"stack: tensor {i} has shape {t.shape} but tensor 0 has "
-                             f"{tensors[0].shape}; all must be equal")
-    ndim = tensors[0].ndim + 1
-    if not -ndim <= dim < ndim:
-        raise IndexError(f"stack: dim {dim} is out of range; use a dim in [{-ndim}, {ndim - 1}]")
-    return cat([t.unsqueeze(dim % ndim) for t in tensors], dim=dim % ndim)
-
-
-def where(condition, input, other):
-    """Elementwise `input` where `condition` is true, else `other` (broadcasting all three)."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    if cond.dtype != np.bool_:
-        raise TypeError(f"where: the condition must be a bool tensor, got {cond.dtype.name}; "
-                        f"compare first (for example x > 0)")
-    a = input if isinstance(input, Tensor) else None
-    b = other if isinstance(other, Tensor) else None
-    if a is None and b is None:
-        raise TypeError("where: at least one of input and other must be a Tensor")
-    a = a if a is not None else b._operand(input)
-    b = b if b is not None else a._operand(other)
-    shape = broadcast_shape(broadcast_shape(cond.shape, a.shape, "where"), b.shape, "where")
-    if a.shape != shape:
-        a = a.expand(shape) if a.requires_grad else Tensor._make(np.broadcast_to(a.data, shape),
-                                                                  False, None)
-    if b.shape != shape:
-        b = b.expand(shape) if b.requires_grad else Tensor._make(np.broadcast_to(b.data, shape),
-                                                                  False, None)
-    return ops.Where.apply(a, b, condition=np.broadcast_to(cond, shape))
-
-
-def maximum(a, b):
-    """Elementwise maximum; at ties each input gets half of the gradient (as in PyTorch)."""
-    a = a if isinstance(a, Tensor) else b._operand(a)
-    a, b = a._broadcast_pair(b, "maximum")
-    return ops.Maximum.apply(a, b)
-
-
-def minimum(a, b):
-    """Elementwise minimum: −maximum(−a, −b)."""
-    a = a if isinstance(a, Tensor) else b._operand(a)
-    b = b if isinstance(b, Tensor) else a._operand(b)
-    return -maximum(-a, -b)
-
-
-# ---------------------------------------------------------------------------------------------
-# Constructors
-# ---------------------------------------------------------------------------------------------
-
-def tensor(data, dtype=None, requires_grad=False, name=None):
-    """A new tensor holding a copy of `data` (number, nested list, numpy array or Tensor).
-
-    Python floats become float32 (the default float dtype); numpy arrays keep their dtype.
-
-    Example:
-        >>> tg.tensor([[1, 2], [3, 4]], dtype=tg.float64, requires_grad=True)
-    """
-    array = _to_array(data, dtype)
-    if isinstance(data, (np.ndarray, Tensor)) and array is (data.data if isinstance(data, Tensor) else data):
-        array = array.copy()
-    return Tensor(array, requires_grad=requires_grad, name=name)
-
-
-def _float_dtype(dtype):
-    dtype = _as_dtype(dtype) if dtype is not None else float32
-    return dtype
-
-
-def _make_shape(shape):
-    return _shape_args(shape)
-
-
-def zeros(*shape, dtype=None, requires_grad=False):
-    return Tensor(np.zeros(_make_shape(shape), dtype=_float_dtype(dtype)), requires_grad)
-
-
-def ones(*shape, dtype=None, requires_grad=False):
-    return Tensor(np.ones(_make_shape(shape), dtype=_float_dtype(dtype)), requires_grad)
-
-
-def full(shape, fill_value, dtype=None, requires_grad=False):
-    if dtype is None:
-        dtype = float32 if isinstance(fill_value, float) else np.asarray(fill_value).dtype
-        if dtype == np.int_ and not isinstance(fill_value, (bool, np.bool_)):
-            dtype = int64
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return Tensor(np.full(shape, fill_value, dtype=_as_dtype(dtype)), requires_grad)
-
-
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
-    if end is None:
-        start, end = 0, start
-    if dtype is None:
-        is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = int64 if is_int else float32
-    return Tensor(np.arange(start, end, step, dtype=_as_dtype(dtype)), requires_grad)
-
-
-def linspace(start, end, steps, dtype=None, requires_grad=False):
-    return Tensor(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
-
-
-def eye(n, m=None, dtype=None, requires_grad=False):
-    return Tensor(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
-
-
-def rand(*shape, dtype=None, requires_grad=False):
-    """Uniform samples in [0, 1) from the package generator (see `manual_seed`)."""
-    array = rng.default_generator().random(_make_shape(shape))
-    return Tensor(array.astype(_float_dtype(dtype)), requires_grad)
-
-
-def randn(*shape, dtype=None, requires_grad=False):
-    """Standard normal samples from the package generator (see `manual_seed`)."""
-    array = rng.default_generator().standard_normal(_make_shape(shape))
-    return Tensor(array.astype(_float_dtype(dtype)), requires_grad)
-
-
-def randint(low, high, size, dtype=None):
-    size = (size,) if isinstance(size, int) else tuple(size)
-    array = rng.default_generator().integers(low, high, size=size)
-    return Tensor(array.astype(_as_dtype(dtype) or int64))
-
-
-def zeros_like(t, dtype=None, requires_grad=False):
-    return Tensor(np.zeros(t.shape, dtype=_as_dtype(dtype) or t.dtype), requires_grad)
-
-
-def ones_like(t, dtype=None, requires_grad=False):
-    return Tensor(np.ones(t.shape, dtype=_as_dtype(dtype) or t.dtype), requires_grad)
-
-
-def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return Tensor(np.full(t.shape, fill_value, dtype=_as_dtype(dtype) or t.dtype), requires_grad)
-
-
-def rand_like(t, dtype=None, requires_grad=False):
-    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
-
-
-def randn_like(t, dtype=None, requires_grad=False):
-    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
-
-
-from . import autograd, ops  # noqa: E402  (circular: ops and the engine build Tensors)
+autograd.use_tensor_class(Tensor)

@@ -30,7 +30,8 @@ import os
 import re
 from importlib.resources import files
 
-from .explain import summarize, trace_backward
+from .explain import summarize
+from .trace import trace_backward
 from .viz import _Graph, _dot_text, _run_dot
 
 __all__ = ["html", "stepper_steps"]

@@ -1,6 +1,6 @@
 """Pictures of the computational graph: DOT text (no dependency), rendering with graphviz, the backward view, and (built in stepper.py) the HTML page that steps through backpropagation.
 
-The picture is built from the very walk backward() makes (`autograd.topological_order`), so it
+The picture is built from the very walk backward() makes (`topological_order`), so it
 shows exactly the nodes backprop visits. Tensors are boxes (name, shape, dtype, optionally the
 value, `.grad` or the adjoint δ = ∂C/∂tensor); ops are ellipses; edges follow the data: input
 tensor -> op -> output tensor. A tensor used twice (x * x) has two edges into the op; a
@@ -21,10 +21,9 @@ import os
 import shutil
 import subprocess
 
-from ..core.autograd import topological_order
-from .explain import (_all_tensors, _input_names, parameter_names, summarize, tensor_labels,
-                      trace_backward)
-from ..core.tensor import Tensor
+from ..core import Tensor, topological_order
+from .explain import summarize
+from .trace import graph_tensors, input_names, parameter_names, tensor_labels, trace_backward
 
 __all__ = ["to_dot", "draw", "html", "render", "GraphvizNotFound", "FORMATS"]
 
@@ -61,7 +60,7 @@ class _Graph:
             self.tensors, self.labels, self.positions = trace.tensors, trace.labels, trace.positions
         else:
             self.order = topological_order(root)
-            self.tensors = _all_tensors([root], self.order)
+            self.tensors = graph_tensors([root], self.order)
             self.positions = {id(t): k for k, t in enumerate(self.tensors)}
             self.labels = tensor_labels(self.tensors, params)
         self.sent = {}
@@ -111,7 +110,7 @@ def _tensor_label(graph, t, values, gradients, backward, max_elements, precision
 def _tensor_style(graph, t):
     if t is graph.root:
         return dict(shape="box", style="rounded,filled,bold", fillcolor="#ffe0b2", penwidth="2")
-    if t._ctx is not None:
+    if t.grad_fn is not None:
         return dict(shape="box", style="rounded", color="#546e7a")
     if t.requires_grad:
         return dict(shape="box", style="filled", fillcolor="#bbdefb")
@@ -175,12 +174,12 @@ def _members(graph, groups):
             if id(t) in ids and id(t) not in derived:
                 derived[id(t)] = members[id(t)] = index
     for node in graph.order:
-        parents = node._ctx.parents
+        parents = node.grad_fn.inputs
         owners = [derived[id(p)] for p in parents if id(p) in derived]
         if not owners:
             continue
         members[id(node)] = owners[0]
-        if node._ctx.name in _REARRANGING_OPS and len(parents) == 1:
+        if node.grad_fn.name in _REARRANGING_OPS and len(parents) == 1:
             derived[id(node)] = owners[0]
     return members
 
@@ -224,23 +223,23 @@ def _dot_text(graph, values=False, gradients=False, backward=False, collapse=Non
         dot_id = graph.tensor_id(t)
         label = _tensor_label(graph, t, values, gradients, backward, max_elements, precision)
         emit(t, f"{dot_id} {_attributes(id=dot_id, label=label, **_tensor_style(graph, t))};")
-        if t._ctx is not None:
+        if t.grad_fn is not None:
             op = graph.op_id(t)
-            attributes = _attributes(id=op, label=t._ctx.name, shape="ellipse", style="filled",
-                                     fillcolor="#fff59d", tooltip=t._ctx.rule_summary())
+            attributes = _attributes(id=op, label=t.grad_fn.name, shape="ellipse", style="filled",
+                                     fillcolor="#fff59d", tooltip=t.grad_fn.rule_summary())
             emit(t, f"{op} {attributes};")
 
     edges, seen = [], set()
     for node in graph.order:
         op = graph.op_id(node)
-        names_in = _input_names(type(node._ctx), len(node._ctx.parents))
-        for index, parent in enumerate(node._ctx.parents):
+        names_in = input_names(node.grad_fn, len(node.grad_fn.inputs))
+        for index, parent in enumerate(node.grad_fn.inputs):
             tail = representative(graph.tensor_id(parent), parent)
             head = representative(op, node)
             if tail == head:
                 continue
             attributes = {"id": f"e{graph.positions[id(node)]}_{index}"}
-            if len(node._ctx.parents) > 1:
+            if len(node.grad_fn.inputs) > 1:
                 attributes["label"] = names_in[index]
             if backward:
                 sent = graph.sent.get((graph.positions[id(node)], index))
@@ -265,7 +264,7 @@ def _dot_text(graph, values=False, gradients=False, backward=False, collapse=Non
             edges.append(f"  {tail} -> {head} {_attributes(**attributes)};")
 
     for index, (label, _) in enumerate(groups):
-        outputs = [t for t in graph.tensors if members.get(id(t)) == index and t._ctx is not None
+        outputs = [t for t in graph.tensors if members.get(id(t)) == index and t.grad_fn is not None
                    and _is_group_output(graph, t, members, index)]
         if boxed:
             shapes = ", ".join(str(tuple(t.shape)) for t in outputs)
@@ -293,7 +292,7 @@ def _is_group_output(graph, t, members, index):
     if t is graph.root:
         return True
     for node in graph.order:
-        if members.get(id(node)) != index and any(p is t for p in node._ctx.parents):
+        if members.get(id(node)) != index and any(p is t for p in node.grad_fn.inputs):
             return True
     return False
 

@@ -19,7 +19,8 @@ The ops come in five families, one file each:
                      Relu Sigmoid Tanh
     reductions.py    Sum Max Softmax LogSoftmax LogSumExp
     linalg.py        MatMul
-    shape.py         Reshape Permute Expand Index IndexAdd SetItem Cat Pad Unfold Fold
+    shape.py         Reshape Permute Expand Index SetItem IndexAdd Clone Cat Pad Unfold
+                     Fold
     fused.py         Linear SquaredError SoftmaxCrossEntropy
 
 Every class registers itself in `autograd.registry`; tests/test_ops.py checks each rule
@@ -31,11 +32,12 @@ from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Exp, Log, Maximum, Mu
 from .fused import Linear, SoftmaxCrossEntropy, SquaredError
 from .linalg import MatMul
 from .reductions import LogSoftmax, LogSumExp, Max, Softmax, Sum
-from .shape import Cat, Expand, Fold, Index, IndexAdd, Pad, Permute, Reshape, Unfold
+from .shape import (Cat, Clone, Expand, Fold, Index, IndexAdd, Pad, Permute, Reshape,
+                    SetItem, Unfold)
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Sqrt", "Abs", "Sin", "Cos",
     "Relu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "LogSumExp", "Sum", "Max", "Reshape",
     "Permute", "Expand", "Index", "IndexAdd", "Cat", "Where", "Maximum", "Clamp", "Cast", "Pad",
-    "Linear", "Unfold", "Fold", "SquaredError", "SoftmaxCrossEntropy",
+    "Linear", "Unfold", "Fold", "SquaredError", "SoftmaxCrossEntropy", "SetItem", "Clone",
 ]

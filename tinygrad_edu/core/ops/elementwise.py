@@ -63,12 +63,13 @@ class Mul(Op):
     """out = a ⊙ b   (elementwise)
 
     ∂out/∂a = b,   ∂out/∂b = a
-    saves: a, b
+    saves: b if a needs a gradient, a if b does (what the rule will use, as PyTorch)
     """
     chain_rule = {"a": "δ(out) ⊙ b", "b": "δ(out) ⊙ a"}
 
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        need = self.needs_input_grad  # (all False when nothing is recorded)
+        self.save_for_backward(a if need[1] else None, b if need[0] else None)
         return a * b
 
     def backward(self, grad_out):
@@ -81,12 +82,12 @@ class Div(Op):
     """out = a / b
 
     ∂out/∂a = 1/b,   ∂out/∂b = −a/b²
-    saves: a, b
+    saves: b, and a if b needs a gradient
     """
     chain_rule = {"a": "δ(out) / b", "b": "−δ(out) ⊙ a/b²"}
 
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        self.save_for_backward(a if self.needs_input_grad[1] else None, b)
         with np.errstate(divide="ignore", invalid="ignore"):
             return a / b
 
@@ -199,6 +200,12 @@ class Cast(Op):
     saves: nothing
     """
     chain_rule = {'x': "δ(out) converted back to x's dtype"}
+
+    @classmethod
+    def params_for_float64(cls, params):
+        # checked as a float64 -> float64 cast: its derivative (1) does not depend on the dtype,
+        # and float32 values are too coarse for finite differences
+        return dict(params, dtype=np.dtype(np.float64))
 
     def forward(self, x, dtype):
         self.input_dtype = x.dtype

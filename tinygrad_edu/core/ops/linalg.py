@@ -15,7 +15,7 @@ class MatMul(Op):
     """out = a @ b   (numpy's rules: 1-D vectors, 2-D matrices, batches that broadcast)
 
     ∂C/∂a = g @ bᵀ,   ∂C/∂b = aᵀ @ g   (summed over broadcast batch dimensions)
-    saves: a, b
+    saves: b if a needs a gradient, a if b does
     """
     chain_rule = {"a": "δ(out) @ bᵀ", "b": "aᵀ @ δ(out)"}
 
@@ -40,26 +40,32 @@ class MatMul(Op):
         except ValueError:
             raise ValueError(f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} "
                              f"cannot be broadcast together") from None
-        self.save_for_backward(a, b)
+        need = self.needs_input_grad  # (all False when nothing is recorded)
+        self.shapes = (a.shape, b.shape)
+        self.save_for_backward(a if need[1] else None, b if need[0] else None)
         return out
 
     def backward(self, grad_out):
         a, b = self.saved_tensors
         need_a, need_b = self.needs_input_grad
-        if a.ndim == 2 and b.ndim == 2:
+        a_shape, b_shape = self.shapes
+        if len(a_shape) == 2 and len(b_shape) == 2:
             return (grad_out @ b.T if need_a else None), (a.T @ grad_out if need_b else None)
-        if a.ndim == 1 and b.ndim == 1:
+        if len(a_shape) == 1 and len(b_shape) == 1:
             return (grad_out * b if need_a else None), (grad_out * a if need_b else None)
         # Promote vectors to matrices as numpy does, then undo it on the gradients.
-        a2 = a.unsqueeze(0) if a.ndim == 1 else a
-        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        a2_shape = (1,) + a_shape if len(a_shape) == 1 else a_shape
+        b2_shape = b_shape + (1,) if len(b_shape) == 1 else b_shape
         g2 = grad_out
-        if a.ndim == 1:
+        if len(a_shape) == 1:
             g2 = g2.unsqueeze(-2)
-        if b.ndim == 1:
+        if len(b_shape) == 1:
             g2 = g2.unsqueeze(-1)
-        grad_a = (g2 @ b2.transpose(-1, -2)).sum_to_shape(a2.shape).reshape(a.shape) \
-            if need_a else None
-        grad_b = (a2.transpose(-1, -2) @ g2).sum_to_shape(b2.shape).reshape(b.shape) \
-            if need_b else None
+        grad_a = grad_b = None
+        if need_a:
+            b2 = b.reshape(b2_shape)
+            grad_a = (g2 @ b2.transpose(-1, -2)).sum_to_shape(a2_shape).reshape(a_shape)
+        if need_b:
+            a2 = a.reshape(a2_shape)
+            grad_b = (a2.transpose(-1, -2) @ g2).sum_to_shape(b2_shape).reshape(b_shape)
         return grad_a, grad_b

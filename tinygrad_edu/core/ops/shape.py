@@ -7,7 +7,8 @@ import numpy as np
 from ..autograd import Op
 
 __all__ = [
-    "Reshape", "Permute", "Expand", "Index", "IndexAdd", "Cat", "Pad", "Unfold", "Fold",
+    "Reshape", "Permute", "Expand", "Index", "SetItem", "IndexAdd", "Clone", "Cat", "Pad",
+    "Unfold", "Fold",
 ]
 
 
@@ -32,6 +33,7 @@ class Reshape(Op):
     saves: nothing (only x's shape)
     """
     chain_rule = {"x": "δ(out) reshaped back to {shape}"}
+    is_view = True
 
     def forward(self, x, shape):
         self.input_shape = x.shape
@@ -48,6 +50,7 @@ class Permute(Op):
     saves: nothing (only the permutation)
     """
     chain_rule = {"x": "δ(out) permuted back to {shape}"}
+    is_view = True
 
     def forward(self, x, dims):
         self.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
@@ -65,6 +68,7 @@ class Expand(Op):
     saves: nothing (only x's shape)
     """
     chain_rule = {"x": "δ(out) summed over the broadcast axes to shape {shape}"}
+    is_view = True
 
     def forward(self, x, shape):
         self.input_shape = x.shape
@@ -82,13 +86,56 @@ class Index(Op):
     saves: nothing (only the key and x's shape)
     """
     chain_rule = {"x": "zeros of shape {shape} with δ(out) added at the indexed places"}
+    is_view = True
 
     def forward(self, x, key):
         self.input_shape, self.key = x.shape, key
-        return x[key]
+        out = x[key]
+        if type(out) is not np.ndarray:
+            # one element: numpy gives a copy as a scalar; a 0-d view keeps PyTorch's t[i] a view
+            out = x[(key if type(key) is tuple else (key,)) + (Ellipsis,)]
+        return out
 
     def backward(self, grad_out):
         return IndexAdd.apply(grad_out, key=self.key, shape=self.input_shape)
+
+
+class SetItem(Op):
+    """out = x with out[key] = v   (t[key] = v, fill_, copy_ ... recorded in the graph)
+
+    ∂C/∂x = g with zeros where out[key] was written (those old values were overwritten),
+    ∂C/∂v = g[key]   (v already has the shape of x[key])
+    saves: nothing (only the key)
+    """
+    chain_rule = {"x": "δ(out) with zeros where out[key] was written", "v": "δ(out)[key]"}
+
+    def forward(self, x, v, key):
+        self.key = key
+        out = x.copy()
+        out[key] = v
+        return out
+
+    def backward(self, grad_out):
+        need_x, need_v = self.needs_input_grad
+        grad_x = SetItem.apply(grad_out, grad_out._operand(0), key=self.key) \
+            if need_x else None
+        grad_v = grad_out[self.key] if need_v else None
+        return grad_x, grad_v
+
+
+class Clone(Op):
+    """out = a copy of x in its own memory
+
+    ∂out/∂x = 1
+    saves: nothing
+    """
+    chain_rule = {"x": "δ(out)"}
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, grad_out):
+        return grad_out
 
 
 class IndexAdd(Op):
