@@ -173,14 +173,9 @@ def check_rules(outputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, max_elements=51
                             input_shapes=[p.shape for p in parents],
                             input_names=[p.name for p in parents], ok=True)
         reports.append(report)
-        params = ctx.params
-        if params.get("dtype") is not None and np.dtype(params["dtype"]).kind == "f":
-            # An op whose output dtype is a parameter (Cast) is checked as a float64 -> float64
-            # op: its derivative does not depend on the dtype, and float32 values are too coarse
-            # for finite differences.
-            # TODO(core): once the engine's Op.params_for_float64 (in progress) is overridden by
-            # Cast, call op_class.params_for_float64(params) here instead of this rule.
-            params = dict(params, dtype=np.dtype(np.float64))
+        # The op's own params for float64 inputs (Cast then casts to float64: finite
+        # differences need float64 values, and its derivative does not depend on the dtype).
+        params = op_class.params_for_float64(ctx.params)
         leaves = [Tensor(np.array(p.numpy(), dtype=np.float64, order="C"), requires_grad=p.requires_grad)
                   for p in parents]
         with enable_grad():

@@ -370,11 +370,8 @@ class Module:
                             f"{dtype.name}")
         for tensor in list(self.parameters()) + list(self.buffers()):
             if tensor.dtype.kind == "f" and tensor.dtype != dtype:
-                # TODO(core): a public way to give a tensor new storage of another dtype while
-                # keeping the same Tensor object (PyTorch: `p.data = p.data.to(dtype)`, i.e. a
-                # `.data` setter that accepts a Tensor, or `Tensor.set_(array)`); until then the
-                # storage attribute is assigned directly.
-                tensor.data = tensor.numpy().astype(dtype)
+                # new storage, same Tensor object (as PyTorch's `p.data = p.data.to(dtype)`)
+                tensor.data = tensor.data.to(dtype)
                 if tensor.grad is not None:
                     tensor.grad = Tensor(tensor.grad.numpy().astype(dtype))
         return self
@@ -456,9 +453,11 @@ class Module:
                 + "\n  fix: load a checkpoint of the same architecture, or pass strict=False to "
                   "skip missing and unexpected keys")
         for key, array in arrays.items():
-            # copy_ replaces a read-only array (a view of a constant) by a writable copy first
+            target = own[key]
+            # astype: cast as numpy's copyto(casting="unsafe") would (copy_ accepts only
+            # same-kind dtypes); copy_ also replaces a read-only array by a writable copy first
             with no_grad():
-                own[key].copy_(array)
+                target.copy_(array.astype(target.dtype, copy=False))
         return IncompatibleKeys(missing, unexpected)
 
     # -- description ----------------------------------------------------------------------------
