@@ -15,7 +15,7 @@ import numpy as np
 
 from .modes import (AnomalyError, _state, check_finite, describe_site, detect_anomaly,
                     enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
-                    set_grad_enabled, user_site)
+                    set_grad_enabled, user_site, user_site_exact)
 
 __all__ = [
     "Op", "registry", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
@@ -48,6 +48,15 @@ _RELEASED_MESSAGE = (
     "backpropagate twice, or recompute the forward pass")
 
 
+class seen:
+    """What the graph has needed so far in this process. Until a recorded in-place op moves a
+    tensor on (history) or a tensor asks to retain_grad, the walk skips those look-ups: they
+    cost W3 of benchmarks/bench_mnist.py about 3% per step, and most programs never need them."""
+
+    history = False
+    retained = False
+
+
 def _version(t):
     """The version counter of t's storage (shared by its views and its detach())."""
     base = t._base
@@ -69,6 +78,7 @@ def refresh_view(t):
         refresh_view(source)
     if _generation(source) == generation:
         return
+    seen.history = True
     earlier = Tensor._make(t._data, t.requires_grad, t._ctx)
     earlier._base = t._base
     with set_grad_enabled(True):
@@ -127,13 +137,17 @@ class Op:
                     record = True
                     break
         if record:
+            needs, versions = [], []
             for t in inputs:
                 if t._view_of is not None:
-                    refresh_view(t)
-            ctx.needs_input_grad = tuple([t.requires_grad for t in inputs])
+                    refresh_view(t)  # a view of a tensor changed in place since (rare)
+                needs.append(t.requires_grad)
+                base = t._base
+                versions.append((t if base is None else base)._version_count)
+            ctx.needs_input_grad = tuple(needs)
             ctx.parents = inputs
             ctx.params = params
-            ctx.versions = tuple([_version(t) for t in inputs])
+            ctx.versions = tuple(versions)
         arity = len(inputs)
         if arity == 2:  # the common cases without building a list of arrays
             data = ctx.forward(inputs[0]._data, inputs[1]._data, **params)
@@ -147,14 +161,20 @@ class Op:
             if ctx.saved:
                 ctx.saved = tuple(data if s is scalar else s for s in ctx.saved)
         out = Tensor._make(data, record, ctx if record else None)
-        if cls.is_view and np.may_share_memory(data, inputs[0]._data):
+        if cls.is_view and _state.track_views and data.base is not None and (
+                data.base is inputs[0]._data or data.base is inputs[0]._data.base):
+            # the output shares the input's memory (numpy made a view, not a copy)
             source = inputs[0]
-            out._base = source if source._base is None else source._base  # one version counter
-            out._view_of = (source, cls, params, _generation(source), _version(source))
+            base = source._base
+            if base is None:
+                base = source
+            out._base = base  # one version counter for a tensor and its views
+            out._view_of = (source, cls, params, 0 if source._history is None
+                            else len(source._history), base._version_count)
         if record and ctx.saved:
-            ctx.site = user_site()  # for the error when a saved tensor is changed in place
+            ctx.site = user_site(cls)  # for the error when a saved tensor is changed in place
         if _state.anomaly:
-            ctx.site = user_site()
+            ctx.site = user_site_exact()
             check_finite(data, ctx, "forward", ctx.site, "output", inputs)
         return out
 
@@ -167,6 +187,8 @@ class Op:
         """The input tensors as the op saw them. An input changed in place by a recorded op
         since then has become a new node; its earlier self is kept in its history."""
         parents = self.parents
+        if not seen.history:
+            return parents
         for t in parents:
             if t._history is not None:
                 return tuple(t if t._history is None else t._history.get(v, t)
@@ -179,22 +201,25 @@ class Op:
         output's array as the output Tensor, so higher-order gradients flow through them.
 
         Raises RuntimeError when such a tensor was changed in place since the op saved it."""
-        if self.saved is _RELEASED:
+        saved = self.saved
+        if saved is _RELEASED:
             raise RuntimeError(_RELEASED_MESSAGE.format(op=self.name))
         result = []
-        inputs = self.inputs
-        for slot, array in enumerate(self.saved):
+        inputs = self.inputs if seen.history else self.parents
+        versions = self.versions
+        for slot, array in enumerate(saved):
             if array is None:  # not needed for the gradients asked for
                 result.append(None)
                 continue
-            if slot in self.output_slots:  # the output, changed in place by its own op (exp_)
-                result.append(self._checked_output(array))
+            if self.output_slots and slot in self.output_slots:
+                result.append(self._checked_output(array))  # the output, changed by its own op
                 continue
             for index, parent in enumerate(inputs):
                 if parent._data is array:
-                    if _version(parent) != self.versions[index]:
+                    base = parent._base
+                    if (parent if base is None else base)._version_count != versions[index]:
                         raise RuntimeError(self._modified_message(
-                            f"input {index}", parent, self.versions[index]))
+                            f"input {index}", parent, versions[index]))
                     result.append(parent)
                     break
             else:
@@ -296,43 +321,53 @@ def call_rule(node, grad_out):
     to its input's dtype (None for an input that needs none). Inside detect_anomaly() every
     gradient is checked for NaN and infinity.
     """
+    return _run_rule(node, grad_out, node._ctx.inputs)
+
+
+def _run_rule(node, grad_out, inputs):
     ctx = node._ctx
     if ctx.saved is _RELEASED:
         raise RuntimeError(_RELEASED_MESSAGE.format(op=ctx.name))
-    anomaly = _state.anomaly
     ctx.output = node
-    # ops run inside a rule belong to this node's backward pass: its gradients are checked
-    # below as this op's, not as a forward pass of (say) Div
-    _state.anomaly = False
+    anomaly = _state.anomaly
     try:
+        if anomaly:
+            # ops run inside a rule belong to this node's backward pass: its gradients are
+            # checked below as this op's, not as a forward pass of (say) Div
+            _state.anomaly = False
         grads = ctx.backward(grad_out)
     finally:
         ctx.output = None
         _state.anomaly = anomaly
     if type(grads) is not tuple:
         grads = (grads,)
-    inputs = ctx.inputs
     if len(grads) != len(inputs):
         raise RuntimeError(f"{ctx.name}.backward returned {len(grads)} gradients for "
                            f"{len(inputs)} inputs; return one per input (None if unused)")
-    checked = []
-    for index, (parent, g) in enumerate(zip(inputs, grads)):
-        if g is None or not parent.requires_grad:
-            checked.append(None)
+    checked = None  # a list only when a gradient has to be replaced (rare)
+    for index, parent in enumerate(inputs):
+        g = grads[index]
+        if g is None:
             continue
-        array, target = g._data, parent._data
-        if array.dtype is not target.dtype and array.dtype != target.dtype:
-            g = g.to(target.dtype)
-        if array.shape != target.shape:
-            raise RuntimeError(
-                f"{ctx.name}.backward: the gradient for input {index} has shape {array.shape} "
-                f"but that input has shape {target.shape}; a rule must reduce its gradient to "
-                f"its input's shape (sum_to_shape)")
-        if anomaly:
-            check_finite(g._data, ctx, "backward", ctx.site,
-                         f"the gradient it sends to input {index}", inputs)
-        checked.append(g)
-    return tuple(checked)
+        if not parent.requires_grad:
+            g = None
+        else:
+            array, target = g._data, parent._data
+            if array.dtype is not target.dtype and array.dtype != target.dtype:
+                g = g.to(target.dtype)
+            if array.shape != target.shape:
+                raise RuntimeError(
+                    f"{ctx.name}.backward: the gradient for input {index} has shape "
+                    f"{array.shape} but that input has shape {target.shape}; a rule must reduce "
+                    f"its gradient to its input's shape (sum_to_shape)")
+            if anomaly:
+                check_finite(g._data, ctx, "backward", ctx.site,
+                             f"the gradient it sends to input {index}", inputs)
+        if g is not grads[index]:
+            if checked is None:
+                checked = list(grads)
+            checked[index] = g
+    return grads if checked is None else checked
 
 
 def backward_walk(roots, root_grads, retain_graph=False, create_graph=False, hook=None):
@@ -354,29 +389,38 @@ def backward_walk(roots, root_grads, retain_graph=False, create_graph=False, hoo
         {id(tensor): (tensor, δ(tensor))} for every leaf that received a gradient (and every
         root that is a leaf).
     """
-    adjoints = {}
+    adjoints = {}  # id(tensor) -> δ(tensor), summed over every use of the tensor
+    leaves = {}    # id(tensor) -> tensor, for the tensors the walk does not visit
     for root, root_grad in zip(roots, root_grads):
-        _accumulate(adjoints, root, root_grad)
-    with set_grad_enabled(create_graph):  # the rules' ops are recorded only for create_graph
-        for node in reversed(topological_order(list(roots))):
-            entry = adjoints.pop(id(node), None)
-            if entry is None:
+        key = id(root)
+        adjoints[key] = root_grad if key not in adjoints else adjoints[key] + root_grad
+        if root._ctx is None:
+            leaves[key] = root
+    grad_was_enabled, tracked = _state.grad_enabled, _state.track_views
+    _state.grad_enabled = create_graph  # the rules' ops are recorded only for create_graph
+    _state.track_views = create_graph
+    try:
+        for node in reversed(topological_order(roots)):
+            grad_out = adjoints.pop(id(node), None)
+            if grad_out is None:
                 continue
-            grad_out = entry[1]
-            input_grads = call_rule(node, grad_out)
+            ctx = node._ctx
+            inputs = ctx.inputs if seen.history else ctx.parents  # (see Op.inputs)
+            input_grads = _run_rule(node, grad_out, inputs)
             if hook is not None:
                 hook(node, grad_out, input_grads)
-            for parent, g in zip(node._ctx.inputs, input_grads):
+            for parent, g in zip(inputs, input_grads):
                 if g is not None:
-                    _accumulate(adjoints, parent, g)
+                    key = id(parent)
+                    previous = adjoints.get(key)
+                    adjoints[key] = g if previous is None else previous + g
+                    if parent._ctx is None:
+                        leaves[key] = parent
             if not retain_graph:
-                node._ctx.release()
-    return adjoints
-
-
-def _accumulate(adjoints, t, g):
-    entry = adjoints.get(id(t))
-    adjoints[id(t)] = (t, g if entry is None else entry[1] + g)
+                ctx.saved = _RELEASED
+    finally:
+        _state.grad_enabled, _state.track_views = grad_was_enabled, tracked
+    return {key: (t, adjoints[key]) for key, t in leaves.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,14 +436,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     roots, root_grads = prepare_roots(tensors, grad_tensors, "backward")
     if retain_graph is None:
         retain_graph = create_graph
-    leaves = backward_walk(roots, root_grads, retain_graph, create_graph, _keep_retained_grad)
-    owned = set()
+    hook = _keep_retained_grad if seen.retained else None
+    leaves = backward_walk(roots, root_grads, retain_graph, create_graph, hook)
+    owned = {id(g) for g in root_grads}
     for t, g in leaves.values():
         if t.grad is not None:
             t.grad = t.grad + g
             continue
-        if not create_graph and (id(g) in owned or not g._data.flags.writeable
-                                 or any(g is r for r in root_grads)):
+        if not create_graph and (id(g) in owned or not g._data.flags.writeable):
             # A gradient passed through unchanged (Add sends one tensor to both inputs) or a
             # broadcast view (Sum) may be shared: each leaf gets its own writable .grad.
             g = Tensor._make(np.array(g._data), False, None)

@@ -255,6 +255,7 @@ class InPlaceMixin:
             ctx.output_slots = tuple(i for i, s in enumerate(ctx.saved) if s is result._data)
             ctx.saved = tuple(self._data if s is result._data else s for s in ctx.saved)
         ctx.output_version = version + 1
+        autograd.seen.history = True
         history = dict(self._history) if self._history is not None else {}
         history[version] = before
         self._history = history

@@ -16,7 +16,8 @@ import numpy as np
 
 __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
-    "is_anomaly_enabled", "AnomalyError", "user_site", "describe_site", "check_finite",
+    "is_anomaly_enabled", "AnomalyError", "user_site", "user_site_exact", "describe_site",
+    "check_finite",
 ]
 
 
@@ -27,6 +28,10 @@ __all__ = [
 class _State(threading.local):
     grad_enabled = True
     anomaly = False
+    # False while backward_walk runs the rules (without create_graph): the tensors made there
+    # are gradients, which no one changes in place through a view, so their views need no
+    # version bookkeeping (it cost W3 about 3% per step)
+    track_views = True
 
 
 _state = _State()
@@ -143,31 +148,63 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 _INSIDE = {}  # code object -> True when it belongs to tinygrad_edu (paths are resolved once)
 
 
-def user_site():
-    """(code, line number) of the first caller outside tinygrad_edu, or None.
+def user_site(key):
+    """(code, instruction offset) of the first caller outside tinygrad_edu, or None.
 
     Recorded by every op that saves tensors for its rule, so that an error at backward() can
-    name the line of user code that made the op. It is on the hot path, so it keeps only the
-    code object and the line; `describe_site` turns them into text when an error needs it.
+    name the line of user code that made the op. It is on the hot path, and making a Python
+    frame object costs about 0.2 µs: walking the 5 to 8 frames between an op and the user's
+    code slowed the lecture's training step (W3 of benchmarks/bench_mnist.py) by 6%. So the
+    depth of the user's frame and its code are remembered per `key` (the op's class), and a
+    call looks at that one frame; only when it holds other code (another path) is the stack
+    walked again. When one op class is reached at several depths in one program, the line can
+    then be an outer line of user code on the same stack; detect_anomaly() always walks.
     """
-    frame = sys._getframe(1)
-    inside = _INSIDE
+    getframe = sys._getframe
+    try:
+        cached = _DEPTHS.get(key)
+        if cached is not None:
+            frame = getframe(cached[0])
+            if frame.f_code is cached[1]:
+                return cached[1], frame.f_lasti  # the line is looked up only for an error
+        depth = 2  # 0: user_site, 1: Op.apply, 2: the Tensor method or function that called it
+        while True:
+            frame = getframe(depth)
+            if not _inside(frame.f_code):
+                _DEPTHS[key] = (depth, frame.f_code)
+                return frame.f_code, frame.f_lasti
+            depth += 1
+    except ValueError:  # the stack ended inside tinygrad_edu
+        return None
+
+
+def user_site_exact():
+    """Like user_site, always walking the stack (detect_anomaly: exactness over speed)."""
+    frame = sys._getframe(2)
     while frame is not None:
-        code = frame.f_code
-        known = inside.get(code)
-        if known is None:
-            known = inside[code] = os.path.abspath(code.co_filename).startswith(_PACKAGE_DIR)
-        if not known:
-            return code, frame.f_lineno
+        if not _inside(frame.f_code):
+            return frame.f_code, frame.f_lasti
         frame = frame.f_back
     return None
 
 
+_DEPTHS = {}  # key -> (depth, code) of the user's frame last time
+
+
+def _inside(code):
+    known = _INSIDE.get(code)
+    if known is None:
+        known = _INSIDE[code] = os.path.abspath(code.co_filename).startswith(_PACKAGE_DIR)
+    return known
+
+
 def describe_site(site):
-    """'File "...", line N: <source line>' for a site from user_site()."""
+    """'File "...", line N: <source line>' for a site (code, instruction offset) from user_site()."""
     if site is None:
         return "(created inside tinygrad_edu)"
-    code, lineno = site
+    code, offset = site
+    lineno = next((line for start, end, line in code.co_lines() if start <= offset < end),
+                  code.co_firstlineno)
     line = linecache.getline(code.co_filename, lineno).strip()
     return f'File "{code.co_filename}", line {lineno}: {line}'
 

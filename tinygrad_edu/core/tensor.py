@@ -296,6 +296,7 @@ class Tensor(InPlaceMixin):
         if not self.requires_grad:
             raise RuntimeError("retain_grad: this tensor does not require grad")
         self._retain = self._ctx is not None
+        autograd.seen.retained = True
         return self
 
     def detach(self):
