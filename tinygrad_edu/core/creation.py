@@ -3,8 +3,8 @@
 import numpy as np
 
 from . import ops, rng
-from .tensor import (Tensor, _as_dtype, _normalize_dims, _shape_args, _to_array, broadcast_shape,
-                     float32, int64)
+from .shapes import _normalize_dims, _shape_args, broadcast_shape
+from .tensor import Tensor, _as_dtype, _to_array, float32, int64
 
 __all__ = [
     "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "randint",

@@ -1,17 +1,19 @@
 """The Tensor: a numpy array that remembers how it was made, so that backward() can differentiate it.
 
-Its out-of-place operations live here (each one calls an op of the rulebook); the in-place ones
-(add_, t[i] = v, +=) and the version counter are in inplace.py, the constructors in creation.py.
+Its storage, autograd methods, arithmetic and elementwise functions live here (each one calls an op
+of the rulebook); reductions are in reduce_methods.py, shape methods in shape_methods.py, the
+in-place ones (add_, t[i] = v, +=) in inplace.py, and the constructors in creation.py.
 """
 
-import math
 import numbers
 
 import numpy as np
 
 from . import autograd, ops
-from .indexing import check_key, normalize_key
 from .inplace import InPlaceMixin
+from .reduce_methods import ReduceMixin
+from .shape_methods import ShapeMixin
+from .shapes import broadcast_shape
 
 __all__ = ["Tensor", "broadcast_shape", "float32", "float64", "int32", "int64", "bool_"]
 
@@ -76,61 +78,7 @@ def _tensors_to_lists(data):
 _CONSTANTS = {}
 
 
-def broadcast_shape(shape_a, shape_b, op="broadcast"):
-    """The shape numpy broadcasting gives `shape_a` with `shape_b`, or a clear ValueError."""
-    if len(shape_a) < len(shape_b):
-        shape_a = (1,) * (len(shape_b) - len(shape_a)) + shape_a
-    elif len(shape_b) < len(shape_a):
-        shape_b = (1,) * (len(shape_a) - len(shape_b)) + shape_b
-    result = []
-    for a, b in zip(shape_a, shape_b):
-        if a == b or b == 1:
-            result.append(a)
-        elif a == 1:
-            result.append(b)
-        else:
-            raise ValueError(
-                f"{op}: shapes {tuple(shape_a)} and {tuple(shape_b)} cannot be broadcast together "
-                f"(size {a} vs {b}; a dimension must match or be 1); reshape or unsqueeze one of "
-                f"them")
-    return tuple(result)
-
-
-def _normalize_dims(dim, ndim, op, shape):
-    """dim (int, tuple or None) -> sorted tuple of non-negative axes, or a clear IndexError."""
-    if dim is None:
-        return tuple(range(ndim))
-    if type(dim) is int and 0 <= dim < ndim:
-        return (dim,)
-    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)  # a float is named below
-    result = []
-    for d in dims:
-        if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
-            raise TypeError(f"{op}: dim must be an int, a tuple of ints or None, got {dim!r}")
-        low, high = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
-        if not low <= d <= high:
-            raise IndexError(f"{op}: dim {d} is out of range for a tensor of {ndim} dimensions "
-                             f"(shape {shape}); use a dim in [{low}, {high}]")
-        result.append(d % ndim if ndim > 0 else 0)
-    if len(set(result)) != len(result):
-        raise ValueError(f"{op}: dim {dim!r} repeats an axis")
-    return tuple(sorted(result))
-
-
-def _dim_keepdim(op, dim, keepdim, kwargs):
-    """Accept numpy's axis/keepdims beside PyTorch's dim/keepdim."""
-    if kwargs:
-        unknown = set(kwargs) - {"axis", "keepdims"}
-        if unknown:
-            raise TypeError(f"{op}: unexpected argument(s) {sorted(unknown)}")
-        if "axis" in kwargs:
-            dim = kwargs["axis"]
-        if "keepdims" in kwargs:
-            keepdim = kwargs["keepdims"]
-    return dim, bool(keepdim)
-
-
-class Tensor(InPlaceMixin):
+class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Attributes:
@@ -599,227 +547,6 @@ class Tensor(InPlaceMixin):
         """Elementwise minimum: −maximum(−a, −b)."""
         return -((-self).maximum(-self._operand(other)))
 
-    # -- softmax family (numerically stable) -----------------------------------------------------
-    def softmax(self, dim=-1):
-        (dim,) = _normalize_dims(dim, self.ndim, "softmax", self.shape) if self.ndim else (None,)
-        return ops.Softmax.apply(self, dim=dim)
-
-    def log_softmax(self, dim=-1):
-        (dim,) = _normalize_dims(dim, self.ndim, "log_softmax", self.shape) if self.ndim else (None,)
-        return ops.LogSoftmax.apply(self, dim=dim)
-
-    def logsumexp(self, dim=None, keepdim=False, **kwargs):
-        dim, keepdim = _dim_keepdim("logsumexp", dim, keepdim, kwargs)
-        dims = _normalize_dims(dim, self.ndim, "logsumexp", self.shape)
-        return ops.LogSumExp.apply(self, dims=dims, keepdim=keepdim)
-
-    # -- reductions ------------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False, **kwargs):
-        """Sum over `dim` (int, tuple or None for all); `axis`/`keepdims` are accepted too."""
-        dim, keepdim = _dim_keepdim("sum", dim, keepdim, kwargs)
-        dims = _normalize_dims(dim, self.ndim, "sum", self.shape)
-        return ops.Sum.apply(self, dims=dims, keepdim=keepdim)
-
-    def mean(self, dim=None, keepdim=False, **kwargs):
-        dim, keepdim = _dim_keepdim("mean", dim, keepdim, kwargs)
-        dims = _normalize_dims(dim, self.ndim, "mean", self.shape)
-        count = int(np.prod([self.shape[d] for d in dims])) if dims else 1
-        if count == 0:
-            raise ValueError(f"mean: cannot average over an empty dimension (shape {self.shape})")
-        if self.dtype.kind not in "fc":
-            raise TypeError(f"mean: needs a float tensor, got {self.dtype.name}; use .float()")
-        return ops.Sum.apply(self, dims=dims, keepdim=keepdim) * (1.0 / count)
-
-    def var(self, dim=None, keepdim=False, correction=1, unbiased=None, **kwargs):
-        """Variance with Bessel's correction by default (divide by n − 1), as in PyTorch."""
-        dim, keepdim = _dim_keepdim("var", dim, keepdim, kwargs)
-        if unbiased is not None:
-            correction = 1 if unbiased else 0
-        dims = _normalize_dims(dim, self.ndim, "var", self.shape)
-        count = int(np.prod([self.shape[d] for d in dims])) if dims else 1
-        if count - correction <= 0:
-            raise ValueError(f"var: {count} element(s) with correction={correction} leave no "
-                             f"degrees of freedom; use correction=0 or more elements")
-        centered = self - self.mean(dim=dims, keepdim=True)
-        return (centered * centered).sum(dim=dims, keepdim=keepdim) * (1.0 / (count - correction))
-
-    def std(self, dim=None, keepdim=False, correction=1, unbiased=None, **kwargs):
-        return self.var(dim, keepdim, correction, unbiased, **kwargs).sqrt()
-
-    def max(self, dim=None, keepdim=False, **kwargs):
-        """Largest element over `dim`; ties share the gradient equally."""
-        dim, keepdim = _dim_keepdim("max", dim, keepdim, kwargs)
-        dims = _normalize_dims(dim, self.ndim, "max", self.shape)
-        if self._data.size == 0:
-            raise ValueError(f"max: the tensor is empty (shape {self.shape})")
-        return ops.Max.apply(self, dims=dims, keepdim=keepdim)
-
-    def min(self, dim=None, keepdim=False, **kwargs):
-        """Smallest element over `dim`: −max(−x)."""
-        dim, keepdim = _dim_keepdim("min", dim, keepdim, kwargs)
-        return -((-self).max(dim=dim, keepdim=keepdim))
-
-    amax = max
-    amin = min
-
-    def norm(self, p=2, dim=None, keepdim=False):
-        """The p-norm (‖x‖₂ by default) over `dim` (all elements by default), as torch.norm."""
-        if p == 2:
-            return (self * self).sum(dim, keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim)
-        if p == float("inf"):
-            return self.abs().max(dim, keepdim) if dim is not None else self.abs().max()
-        if isinstance(p, (int, float)) and p > 0:
-            return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
-        raise ValueError(f"norm: p must be a positive number or inf, got {p!r}")
-
-    def argmax(self, dim=None, keepdim=False, **kwargs):
-        """Index of the largest element (no gradient); over the flattened tensor when dim=None."""
-        return self._arg(np.argmax, "argmax", dim, keepdim, kwargs)
-
-    def argmin(self, dim=None, keepdim=False, **kwargs):
-        return self._arg(np.argmin, "argmin", dim, keepdim, kwargs)
-
-    def _arg(self, function, op, dim, keepdim, kwargs):
-        dim, keepdim = _dim_keepdim(op, dim, keepdim, kwargs)
-        if dim is None:
-            return Tensor._make(np.asarray(function(self._data), dtype=np.int64), False, None)
-        (axis,) = _normalize_dims(dim, self.ndim, op, self.shape)
-        result = function(self._data, axis=axis)
-        if keepdim:
-            result = np.expand_dims(result, axis)
-        return Tensor._make(result.astype(np.int64), False, None)
-
-    def sum_to_shape(self, shape):
-        """Sum this tensor down to `shape`: the reverse of broadcasting (used by rules)."""
-        shape = tuple(shape)
-        if self.shape == shape:
-            return self
-        extra = self.ndim - len(shape)
-        if extra < 0:
-            raise ValueError(f"sum_to_shape: cannot reduce shape {self.shape} to the larger "
-                             f"{shape}")
-        dims = tuple(range(extra)) + tuple(
-            extra + i for i, size in enumerate(shape) if size == 1 and self.shape[extra + i] != 1)
-        out = ops.Sum.apply(self, dims=dims, keepdim=True) if dims else self
-        return out.reshape(shape)
-
-    # -- shape ops -------------------------------------------------------------------------------
-    def reshape(self, *shape):
-        shape = _shape_args(shape)
-        if shape == self._data.shape:
-            return self
-        new_shape = _resolve_shape(shape, self._data.size, self.shape)
-        if new_shape == self.shape:
-            return self
-        return ops.Reshape.apply(self, shape=new_shape)
-
-    def view(self, *shape):
-        return self.reshape(*shape)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        if self.ndim == 0:
-            return self.reshape(1)
-        start = _normalize_dims(start_dim, self.ndim, "flatten", self.shape)[0]
-        end = _normalize_dims(end_dim, self.ndim, "flatten", self.shape)[0]
-        if start > end:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        shape = self.shape[:start] + (int(np.prod(self.shape[start:end + 1])),) + self.shape[end + 1:]
-        return self.reshape(shape)
-
-    def unsqueeze(self, dim):
-        ndim = self.ndim + 1
-        if not -ndim <= dim < ndim:
-            raise IndexError(f"unsqueeze: dim {dim} is out of range for a result of {ndim} "
-                             f"dimensions; use a dim in [{-ndim}, {ndim - 1}]")
-        dim = dim % ndim
-        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
-
-    def squeeze(self, dim=None):
-        if dim is None:
-            return self.reshape(tuple(s for s in self.shape if s != 1))
-        dims = _normalize_dims(dim, self.ndim, "squeeze", self.shape)
-        return self.reshape(tuple(s for i, s in enumerate(self.shape) if not (i in dims and s == 1)))
-
-    def permute(self, *dims):
-        dims = _shape_args(dims)
-        if sorted(d % self.ndim if self.ndim else d for d in dims) != list(range(self.ndim)):
-            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} dimensions "
-                             f"of a tensor of shape {self.shape}")
-        dims = tuple(d % self.ndim for d in dims)
-        if dims == tuple(range(self.ndim)):
-            return self
-        return ops.Permute.apply(self, dims=dims)
-
-    def transpose(self, dim0, dim1):
-        d0, d1 = (_normalize_dims(d, self.ndim, "transpose", self.shape)[0] for d in (dim0, dim1))
-        dims = list(range(self.ndim))
-        dims[d0], dims[d1] = dims[d1], dims[d0]
-        return self.permute(*dims)
-
-    def expand(self, *shape):
-        """Broadcast to `shape` without copying (−1 keeps a dimension)."""
-        shape = _shape_args(shape)
-        if len(shape) < self.ndim:
-            raise ValueError(f"expand: cannot expand shape {self.shape} to fewer dimensions "
-                             f"{shape}")
-        own = (1,) * (len(shape) - self.ndim) + self.shape
-        shape = tuple(o if s == -1 else s for s, o in zip(shape, own))
-        for s, o in zip(shape, own):
-            if o != 1 and o != s:
-                raise ValueError(f"expand: shape {self.shape} cannot be expanded to {shape} (a "
-                                 f"dimension must match or be 1)")
-        if shape == self.shape:
-            return self
-        return ops.Expand.apply(self, shape=shape)
-
-    def expand_as(self, other):
-        return self.expand(other.shape)
-
-    def __getitem__(self, key):
-        key = normalize_key(key)
-        check_key(self._data, key, "index")  # numpy's exact rules, checked before recording
-        return ops.Index.apply(self, key=key)
-
-    def pad2d(self, padding):
-        """Zero-pad the last two dimensions by `padding` (int or (top, bottom, left, right))."""
-        if isinstance(padding, int):
-            padding = (padding,) * 4
-        if self.ndim < 2:
-            raise ValueError(f"pad2d: needs at least 2 dimensions, got shape {self.shape}")
-        if padding == (0, 0, 0, 0):
-            return self
-        return ops.Pad.apply(self, padding=tuple(int(p) for p in padding))
-
-
-def _shape_args(shape):
-    if len(shape) == 1:
-        if type(shape[0]) is tuple:
-            shape = shape[0]
-            for s in shape:
-                if type(s) is not int:
-                    return tuple(int(s) for s in shape)
-            return shape  # the common case (shapes from .shape): no copy, no conversion
-        if isinstance(shape[0], (tuple, list)):
-            shape = shape[0]
-    return tuple(int(s) for s in shape)
-
-
-def _resolve_shape(shape, size, old_shape):
-    unknown = shape.count(-1)
-    if unknown > 1:
-        raise ValueError(f"reshape: only one dimension can be -1, got {shape}")
-    known = math.prod(s for s in shape if s != -1)
-    if unknown:
-        if known == 0 or size % known:
-            raise ValueError(f"reshape: shape {old_shape} ({size} elements) cannot be reshaped to "
-                             f"{shape}")
-        shape = tuple(size // known if s == -1 else s for s in shape)
-    elif known != size:
-        raise ValueError(f"reshape: shape {old_shape} ({size} elements) cannot be reshaped to "
-                         f"{shape} ({known} elements); the number of elements must stay the same")
-    return tuple(shape)
 
 
 autograd.use_tensor_class(Tensor)
