@@ -721,6 +721,48 @@ def test_every_registered_op_has_a_case():
                          f"(forward reference, inputs away from kinks) for each")
 
 
+def chain_rule_problems(op_class, n_inputs):
+    """What is wrong with an op's chain_rule for a node with `n_inputs` inputs (empty: fine)."""
+    rule = getattr(op_class, "chain_rule", None)
+    if not isinstance(rule, dict) or not rule:
+        return [f"{op_class.__name__} has no chain_rule"]
+    names = list(rule)
+    if len(names) == 1 and names[0].endswith("ᵢ"):  # one entry for every input of a variadic op
+        return []
+    problems = []
+    if len(names) != n_inputs:
+        problems.append(f"{op_class.__name__}: chain_rule has {len(names)} entries for "
+                        f"{n_inputs} inputs ({names})")
+    problems += [f"{op_class.__name__}: the entry for {k!r} does not use δ(out)"
+                 for k, v in rule.items() if "δ(out)" not in v]
+    return problems
+
+
+def test_every_op_states_its_chain_rule_once_per_input():
+    """Each op's chain_rule has one entry per tensor input of the nodes the table records."""
+    _import_every_module()
+    inputs_seen = {}
+    for c in CASES:
+        out = c.fn(*_leaves(c))
+        for node in topological_order(list(out) if isinstance(out, tuple) else out):
+            inputs_seen.setdefault(type(node.grad_fn), set()).add(len(node.grad_fn.inputs))
+    assert set(autograd.registry.values()) <= set(inputs_seen), \
+        sorted(set(autograd.registry) - {c.__name__ for c in inputs_seen})
+    problems = [p for op, counts in inputs_seen.items() for n in counts
+                for p in chain_rule_problems(op, n)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_chain_rule_check_catches_a_missing_entry():
+    class Planted(autograd.Op):  # a binary op whose text forgets its second input
+        chain_rule = {"a": "δ(out) ⊙ b"}
+    try:
+        assert chain_rule_problems(Planted, 2) and chain_rule_problems(autograd.Op, 1)
+        assert chain_rule_problems(ops.Mul, 2) == [] and chain_rule_problems(ops.Cat, 5) == []
+    finally:
+        del autograd.registry["Planted"]
+
+
 def test_every_op_documents_its_rule():
     _import_every_module()
     for name, op in autograd.registry.items():
