@@ -509,3 +509,24 @@ def test_the_gradient_after_a_change_through_data_uses_the_new_values_like_torch
         y.backward()
         return w.grad
     np.testing.assert_allclose(run(tg).numpy(), run(torch).numpy())
+
+
+def test_an_optimizer_step_before_backward_is_refused_like_torch():
+    """opt.step() changes the weights a Linear saved: the next backward() through that graph
+    must refuse (PyTorch does too), because the optimizers' fast writes count as versions."""
+    def run(lib, nn, optim):
+        layer = nn.Linear(3, 1)
+        opt = optim.SGD(layer.parameters(), lr=0.1)
+        x = lib.ones(2, 3, requires_grad=True)
+        loss = layer(x).sum()
+        loss.backward(retain_graph=True)
+        before = layer.weight._version
+        opt.step()
+        assert layer.weight._version == before + 1
+        with pytest.raises(RuntimeError) as error:
+            loss.backward()
+        return str(error.value)
+
+    run(torch, torch.nn, torch.optim)
+    message = run(tg, tg.nn, tg.optim)
+    assert "Linear" in message and "weight" in message and ".clone()" in message

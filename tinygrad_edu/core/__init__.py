@@ -6,8 +6,8 @@ learner's view in lens/, training, tuning) uses only the public names exported h
 
 from . import autograd, functional, ops, rng
 from .autograd import (AnomalyError, Op, backward, backward_walk, call_rule, detect_anomaly,
-                       enable_grad, grad, is_anomaly_enabled, is_grad_enabled, no_grad,
-                       prepare_roots, registry, set_grad_enabled, topological_order)
+                       enable_grad, grad, increment_version, is_anomaly_enabled,
+                       is_grad_enabled, no_grad, prepare_roots, registry, set_grad_enabled, topological_order)
 from .creation import (arange, cat, eye, full, full_like, linspace, maximum, minimum, ones,
                        ones_like, rand, rand_like, randint, randn, randn_like, stack, tensor,
                        where, zeros, zeros_like)
@@ -19,7 +19,7 @@ __all__ = [
     "Tensor", "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn",
     "randint", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "cat", "stack",
     "where", "maximum", "minimum", "broadcast_shape", "float32", "float64", "int32", "int64",
-    "bool_", "Op", "registry", "backward", "backward_walk", "call_rule", "prepare_roots", "grad",
+    "bool_", "Op", "registry", "backward", "backward_walk", "call_rule", "prepare_roots", "increment_version", "grad",
     "topological_order", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "AnomalyError", "manual_seed",

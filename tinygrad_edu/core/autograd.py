@@ -20,7 +20,7 @@ from .modes import (AnomalyError, _state, check_finite, describe_site, detect_an
 __all__ = [
     "Op", "registry", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "backward_walk", "backward", "grad",
-    "topological_order", "call_rule", "prepare_roots", "use_tensor_class",
+    "topological_order", "call_rule", "prepare_roots", "use_tensor_class", "increment_version",
 ]
 
 # The engine makes the outputs of ops, seeds and copies as Tensors; tensor.py hands it the class
@@ -61,6 +61,13 @@ def _version(t):
     """The version counter of t's storage (shared by its views and its detach())."""
     base = t._base
     return (t if base is None else base)._version_count
+
+
+def increment_version(t):
+    """Count an in-place change of t's storage made outside the Tensor API (as
+    torch.autograd.graph.increment_version): optimizers write parameters through .numpy()."""
+    owner = t if t._base is None else t._base
+    owner._version_count += 1
 
 
 def _generation(t):

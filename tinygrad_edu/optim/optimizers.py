@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from ..core import Tensor, enable_grad, no_grad
+from ..core import Tensor, enable_grad, increment_version, no_grad
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 
@@ -261,8 +261,9 @@ def _subtract_inplace(p, update):
     first replaced by a writable copy (Tensor.copy_ does that)."""
     array = p.numpy()
     try:
-        # in place on the parameter's storage (see Tensor.numpy)
+        # in place on the parameter's storage (see Tensor.numpy), counted by its version
         np.subtract(array, update, out=array)
+        increment_version(p)
     except ValueError:
         if array.flags.writeable:
             raise
@@ -340,8 +341,10 @@ class SGD(Optimizer):
                 # Positional `out` arguments: numpy parses them faster than out=.
                 multiply(g, lr, buffer)
                 try:
-                    # in place on the parameter's storage (see Tensor.numpy)
+                    # in place on the parameter's storage (see Tensor.numpy), counted by its
+                    # version so that a graph that saved p refuses a backward() after step()
                     subtract(array, buffer, array)
+                    increment_version(p)
                 except ValueError:  # a read-only array: _subtract_inplace replaces it
                     _subtract_inplace(p, buffer)
             return
@@ -466,8 +469,9 @@ class AdamW(Adam):
             shrink = 1 - group["lr"] * group["weight_decay"]
             array = p.numpy()
             try:
-                # in place on the parameter's storage (see Tensor.numpy)
+                # in place on the parameter's storage (see Tensor.numpy), counted by its version
                 np.multiply(array, shrink, out=array)
+                increment_version(p)
             except ValueError:  # a read-only array: copy_ replaces it by a writable copy
                 with no_grad():
                     p.copy_(array * shrink)
