@@ -30,6 +30,8 @@ so a saturated output neuron still learns fast (no learning slowdown).
     report = tg.equations.compare(model, x, y, "cross_entropy")
     print(report)              # one row per equation and layer, worst absolute/relative error
     assert report.ok
+
+compare() returns an EquationReport (equation_report.py: the rows, the verdict, the table).
 """
 
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from ..core import Tensor, enable_grad, grad, no_grad
+from .equation_report import EquationReport, EquationRow, _row
 
 __all__ = [
     "Activation", "ACTIVATIONS", "Cost", "COSTS", "backprop", "closed_form", "compare",
@@ -194,10 +197,14 @@ class _Layer:
     def activation_name(self):
         return _activation_key(self.activation) if self.activation is not None else "Identity"
 
-    def describe(self):
+    def module_description(self):
+        """Where the layer lives, e.g. "model[2] Linear(30→10) + Sigmoid"."""
         weight = self.linear.weight
-        return (f"layer {self.number} (model[{self.index}] {type(self.linear).__name__}"
-                f"({weight.shape[1]}→{weight.shape[0]}) + {self.activation_name})")
+        return (f"model[{self.index}] {type(self.linear).__name__}"
+                f"({weight.shape[1]}→{weight.shape[0]}) + {self.activation_name}")
+
+    def describe(self):
+        return f"layer {self.number} ({self.module_description()})"
 
 
 def _is_linear(module):
@@ -400,115 +407,7 @@ def backprop(model, x, y, cost="quadratic"):
 # The comparison with autograd
 # ---------------------------------------------------------------------------------------------
 
-@dataclass
-class EquationRow:
-    """One equation at one layer: the closed form against autograd.
-
-    Attributes:
-        equation: "BP1", "BP2", "BP3" or "BP4".
-        layer: the lecture's layer number l (2 … L).
-        module: where the layer lives, e.g. "model[2] Linear(30→10) + Sigmoid".
-        quantity: "δ³", "∂C/∂b³", "∂C/∂w³" …
-        shape: the shape compared.
-        max_abs_error: worst |closed form − autograd| when every term comes from the
-            equations (errors of later layers flow down the chain, as in backprop itself).
-        max_relative_error: max_abs_error / the largest |autograd| value.
-        local_abs_error, local_relative_error: the same with the equation fed autograd's own
-            δˡ⁺¹ (or δˡ): the equation checked alone, which localizes a wrong one.
-        ok, local_ok: within tolerance.
-    """
-
-    equation: str
-    layer: int
-    module: str
-    quantity: str
-    shape: tuple
-    max_abs_error: float
-    max_relative_error: float
-    local_abs_error: float
-    local_relative_error: float
-    ok: bool
-    local_ok: bool
-
-
-_MEANING = {
-    "BP1": "the output error δᴸ = ∇ₐC ⊙ σ′(zᴸ)",
-    "BP2": "the hidden error δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ′(zˡ)",
-    "BP3": "the bias gradient ∂C/∂bˡ = δˡ (batch mean)",
-    "BP4": "the weight gradient ∂C/∂wˡ = δˡ (aˡ⁻¹)ᵀ (batch mean)",
-}
-
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-@dataclass
-class EquationReport:
-    """The result of compare(): one EquationRow per equation and layer, and a verdict.
-
-    Attributes:
-        rows: the table, output layer first (the order backprop computes it).
-        ok: every equation agrees with autograd.
-        max_abs_error: the worst absolute error over all rows (closed-form chain).
-        cost, batch_size, dtype, rtol, atol: the settings of the comparison.
-    """
-
-    rows: list
-    cost: str
-    batch_size: int
-    dtype: str
-    rtol: float
-    atol: float
-
-    @property
-    def ok(self):
-        return all(row.ok and row.local_ok for row in self.rows)
-
-    @property
-    def max_abs_error(self):
-        return max(row.max_abs_error for row in self.rows)
-
-    @property
-    def failures(self):
-        """The rows whose equation is wrong on its own (local check): the culprits."""
-        return [row for row in self.rows if not row.local_ok]
-
-    def row(self, equation, layer):
-        """The row of `equation` ("BP1" … "BP4") at lecture layer `layer`."""
-        for r in self.rows:
-            if r.equation == equation and r.layer == layer:
-                return r
-        raise KeyError(f"EquationReport: no row for {equation} at layer {layer}")
-
-    def verdict(self):
-        if self.ok:
-            return (f"BP1-BP4 agree with autograd at every layer (max abs error "
-                    f"{self.max_abs_error:.3g}).")
-        culprits = self.failures or [r for r in self.rows if not r.ok]
-        lines = ["MISMATCH between the equations and autograd:"]
-        for r in culprits:
-            lines.append(f"  {r.equation} at layer {r.layer} ({r.module}): {_MEANING[r.equation]} "
-                         f"is off by up to {r.local_abs_error:.3g} even with autograd's inputs")
-        if any(r.equation in ("BP1", "BP2") for r in culprits):
-            lines.append("  BP1/BP2 are the equations with σ′: check the derivative of that "
-                         "layer's activation in equations.ACTIVATIONS.")
-        return "\n".join(lines)
-
-    def __str__(self):
-        header = ("layer", "equation", "quantity", "shape", "max abs err", "rel err",
-                  "alone: abs", "ok", "module")
-        table = [header]
-        for r in self.rows:
-            table.append((str(r.layer), r.equation, r.quantity, str(r.shape),
-                          f"{r.max_abs_error:.2e}", f"{r.max_relative_error:.2e}",
-                          f"{r.local_abs_error:.2e}", "yes" if r.ok and r.local_ok else "NO",
-                          r.module))
-        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-        lines = [f"BP1-BP4 (closed form, float64) vs autograd ({self.dtype}), cost "
-                 f"{self.cost!r}, batch n = {self.batch_size}; tolerance "
-                 f"{self.atol:g} + {self.rtol:g}·max|autograd|"]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
-        lines.append(self.verdict())
-        return "\n".join(lines)
 
 
 def _autograd_terms(model, layers, x, y, cost):
@@ -547,16 +446,6 @@ def _autograd_terms(model, layers, x, y, cost):
     return deltas, grad_ws, grad_bs, min(dtypes, key=lambda d: d.itemsize, default=dtype)
 
 
-def _errors(computed, reference, rtol, atol):
-    if reference is None:
-        reference = np.zeros_like(computed)
-    absolute = float(np.abs(computed - reference).max()) if computed.size else 0.0
-    scale = float(np.abs(reference).max()) if reference.size else 0.0
-    relative = absolute / scale if scale > 0 else (0.0 if absolute == 0 else float("inf"))
-    ok = bool(np.isfinite(absolute) and absolute <= atol + rtol * scale)
-    return absolute, relative, ok
-
-
 def compare(model, x, y, cost="quadratic", rtol=None, atol=None):
     """Check BP1-BP4 against autograd on one mini-batch, equation by equation, layer by layer.
 
@@ -591,40 +480,40 @@ def compare(model, x, y, cost="quadratic", rtol=None, atol=None):
         rtol = 1e-4 if dtype == np.float32 else 1e-9
     if atol is None:
         atol = 1e-8 if dtype == np.float32 else 1e-14
-    n = x64.shape[0]
     rows = []
     for i in range(len(layers) - 1, -1, -1):
-        layer = layers[i]
-        l = layer.number
-        sup = str(l).translate(_SUPERSCRIPTS)
-        description = (f"model[{layer.index}] {type(layer.linear).__name__}"
-                       f"({layer.linear.weight.shape[1]}→{layer.linear.weight.shape[0]}) + "
-                       f"{layer.activation_name}")
-        sigma_prime = _sigma(layer).derivative(terms.zs[i], layer.activation)
-        # The δ-equation, alone: BP1 needs no other δ; BP2 takes autograd's δˡ⁺¹.
-        if i == len(layers) - 1:
-            equation = "BP1"
-            alone = COSTS[cost].gradient(terms.activations[-1], y64) * sigma_prime
-        else:
-            equation = "BP2"
-            w_next, _ = _weights(layers[i + 1])
-            alone = (ag_deltas[i + 1] @ w_next) * sigma_prime
-        rows.append(_row(equation, l, description, f"δ{sup}", terms.deltas[i], alone,
-                         ag_deltas[i], rtol, atol))
-        previous = x64 if i == 0 else terms.activations[i - 1]
-        reference_delta = ag_deltas[i]
-        if reference_delta is None:  # autograd found no path to zˡ: its gradient is zero
-            reference_delta = np.zeros_like(terms.deltas[i])
-        if ag_bs[i] is not None:
-            rows.append(_row("BP3", l, description, f"∂C/∂b{sup}", terms.grads[i][1],
-                             reference_delta.sum(axis=0) / n, ag_bs[i], rtol, atol))
-        rows.append(_row("BP4", l, description, f"∂C/∂w{sup}", terms.grads[i][0],
-                         reference_delta.T @ previous / n, ag_ws[i], rtol, atol))
-    return EquationReport(rows, cost, n, np.dtype(dtype).name, rtol, atol)
+        rows += _layer_rows(terms, i, y64, cost, (ag_deltas, ag_ws, ag_bs), rtol, atol)
+    return EquationReport(rows, cost, x64.shape[0], np.dtype(dtype).name, rtol, atol)
 
 
-def _row(equation, layer, module, quantity, chained, alone, reference, rtol, atol):
-    absolute, relative, ok = _errors(chained, reference, rtol, atol)
-    local_absolute, local_relative, local_ok = _errors(alone, reference, rtol, atol)
-    return EquationRow(equation, layer, module, quantity, tuple(chained.shape), absolute,
-                       relative, local_absolute, local_relative, ok, local_ok)
+def _layer_rows(terms, i, y, cost, autograd, rtol, atol):
+    """The rows of the i-th Linear layer: its δ-equation (BP1 at the output, BP2 below), BP3
+    (when the layer has a bias) and BP4, each along the closed-form chain and alone."""
+    ag_deltas, ag_ws, ag_bs = autograd
+    layers, x = terms.layers, terms.inputs
+    layer = layers[i]
+    l = layer.number
+    sup = str(l).translate(_SUPERSCRIPTS)
+    description = layer.module_description()
+    sigma_prime = _sigma(layer).derivative(terms.zs[i], layer.activation)
+    # The δ-equation, alone: BP1 needs no other δ; BP2 takes autograd's δˡ⁺¹.
+    if i == len(layers) - 1:
+        equation = "BP1"
+        alone = COSTS[cost].gradient(terms.activations[-1], y) * sigma_prime
+    else:
+        equation = "BP2"
+        w_next, _ = _weights(layers[i + 1])
+        alone = (ag_deltas[i + 1] @ w_next) * sigma_prime
+    rows = [_row(equation, l, description, f"δ{sup}", terms.deltas[i], alone, ag_deltas[i],
+                 rtol, atol)]
+    n = x.shape[0]
+    previous = x if i == 0 else terms.activations[i - 1]
+    reference_delta = ag_deltas[i]
+    if reference_delta is None:  # autograd found no path to zˡ: its gradient is zero
+        reference_delta = np.zeros_like(terms.deltas[i])
+    if ag_bs[i] is not None:
+        rows.append(_row("BP3", l, description, f"∂C/∂b{sup}", terms.grads[i][1],
+                         reference_delta.sum(axis=0) / n, ag_bs[i], rtol, atol))
+    rows.append(_row("BP4", l, description, f"∂C/∂w{sup}", terms.grads[i][0],
+                     reference_delta.T @ previous / n, ag_ws[i], rtol, atol))
+    return rows

@@ -200,17 +200,35 @@ def _dot_text(graph, values=False, gradients=False, backward=False, collapse=Non
     groups = _collapse_targets(collapse, names or {}) if collapse is not None else []
     members = _members(graph, groups) if groups else {}
     boxed = collapse_style == "box"
-
-    def representative(dot_id, t):
-        index = members.get(id(t))
-        return f"m{index}" if boxed and index is not None else dot_id
-
     lines = ["digraph tinygrad_edu {",
              "  graph " + _attributes(rankdir=rankdir, fontname="Helvetica", label=title,
                                       labelloc="t") + ";",
              '  node [fontname="Helvetica", fontsize="10"];',
              '  edge [fontname="Helvetica", fontsize="9"];']
     clusters = {i: [] for i in range(len(groups))}
+    lines += _node_lines(graph, members, boxed, clusters, values, gradients, backward,
+                         max_elements, precision)
+    edges = _edge_lines(graph, members, boxed, backward, max_elements, precision)
+    lines += _group_lines(graph, groups, members, boxed, clusters, backward, max_elements,
+                          precision)
+    lines.extend(edges)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _representative(members, boxed, dot_id, t):
+    """The DOT id drawn for `t` (a tensor, or the op that made it): its module's box "m<k>"
+    when t belongs to a module collapsed into one box, else `dot_id` itself."""
+    index = members.get(id(t))
+    return f"m{index}" if boxed and index is not None else dot_id
+
+
+def _node_lines(graph, members, boxed, clusters, values, gradients, backward, max_elements,
+               precision):
+    """The statements of the tensor boxes and op ellipses outside any module, in the graph's
+    order; those of a module drawn as a cluster go to clusters[its index] instead, and those
+    of a module collapsed into one box are not drawn."""
+    lines = []
 
     def emit(t, statement):
         index = members.get(id(t))
@@ -228,45 +246,66 @@ def _dot_text(graph, values=False, gradients=False, backward=False, collapse=Non
             attributes = _attributes(id=op, label=t.grad_fn.name, shape="ellipse", style="filled",
                                      fillcolor="#fff59d", tooltip=t.grad_fn.rule_summary())
             emit(t, f"{op} {attributes};")
+    return lines
 
+
+def _edge_lines(graph, members, boxed, backward, max_elements, precision):
+    """The edges input -> op (one per input, labelled with the input's name when the op has
+    several) and op -> output, in the walk's order; an edge inside a collapsed module is not
+    drawn, and a collapsed module takes each of its inputs once."""
     edges, seen = [], set()
     for node in graph.order:
         op = graph.op_id(node)
         names_in = input_names(node.grad_fn, len(node.grad_fn.inputs))
         for index, parent in enumerate(node.grad_fn.inputs):
-            tail = representative(graph.tensor_id(parent), parent)
-            head = representative(op, node)
+            tail = _representative(members, boxed, graph.tensor_id(parent), parent)
+            head = _representative(members, boxed, op, node)
             if tail == head:
                 continue
-            attributes = {"id": f"e{graph.positions[id(node)]}_{index}"}
-            if len(node.grad_fn.inputs) > 1:
-                attributes["label"] = names_in[index]
-            if backward:
-                sent = graph.sent.get((graph.positions[id(node)], index))
-                attributes["dir"] = "back"  # arrows point the way gradients flow
-                if sent is not None and sent.gradient is not None:
-                    text = f"∂C/∂{graph.labels[id(parent)]}: " + summarize(
-                        sent.gradient, max_elements, precision, one_line=False)
-                    attributes.update(label=text, color="#c62828", fontcolor="#c62828")
-                else:
-                    attributes.update(style="dashed", color="#9e9e9e")
+            attributes = _input_edge_attributes(graph, node, index, parent, names_in, backward,
+                                                max_elements, precision)
             if tail.startswith("m") or head.startswith("m"):
                 if (tail, head) in seen:
                     continue  # a collapsed module takes an input once, however many ops use it
                 seen.add((tail, head))
             edges.append(f"  {tail} -> {head} {_attributes(**attributes)};")
-        tail = representative(op, node)
-        head = representative(graph.tensor_id(node), node)
+        tail = _representative(members, boxed, op, node)
+        head = _representative(members, boxed, graph.tensor_id(node), node)
         if tail != head:
             attributes = {"id": f"o{graph.positions[id(node)]}"}
             if backward:
                 attributes["dir"] = "back"
             edges.append(f"  {tail} -> {head} {_attributes(**attributes)};")
+    return edges
 
+
+def _input_edge_attributes(graph, node, index, parent, names_in, backward, max_elements,
+                           precision):
+    """The attributes of the edge from input `index` (`parent`) into the op of `node`; in the
+    backward view, the gradient sent back along it (red) or a dashed edge when none flows."""
+    attributes = {"id": f"e{graph.positions[id(node)]}_{index}"}
+    if len(node.grad_fn.inputs) > 1:
+        attributes["label"] = names_in[index]
+    if backward:
+        sent = graph.sent.get((graph.positions[id(node)], index))
+        attributes["dir"] = "back"  # arrows point the way gradients flow
+        if sent is not None and sent.gradient is not None:
+            text = f"∂C/∂{graph.labels[id(parent)]}: " + summarize(
+                sent.gradient, max_elements, precision, one_line=False)
+            attributes.update(label=text, color="#c62828", fontcolor="#c62828")
+        else:
+            attributes.update(style="dashed", color="#9e9e9e")
+    return attributes
+
+
+def _group_lines(graph, groups, members, boxed, clusters, backward, max_elements, precision):
+    """Each collapsed module: one 3-D box (its label, the shapes of its outputs and, in the
+    backward view, their δ) or a labelled cluster around the statements of its nodes."""
+    lines = []
     for index, (label, _) in enumerate(groups):
-        outputs = [t for t in graph.tensors if members.get(id(t)) == index and t.grad_fn is not None
-                   and _is_group_output(graph, t, members, index)]
         if boxed:
+            outputs = [t for t in graph.tensors if members.get(id(t)) == index
+                       and t.grad_fn is not None and _is_group_output(graph, t, members, index)]
             shapes = ", ".join(str(tuple(t.shape)) for t in outputs)
             text = label + (f"\nout {shapes}" if shapes else "")
             if backward and outputs:
@@ -283,9 +322,7 @@ def _dot_text(graph, values=False, gradients=False, backward=False, collapse=Non
             lines.append(f"    graph {attributes};")
             lines.extend(clusters[index])
             lines.append("  }")
-    lines.extend(edges)
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _is_group_output(graph, t, members, index):
