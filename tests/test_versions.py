@@ -530,3 +530,27 @@ def test_an_optimizer_step_before_backward_is_refused_like_torch():
     run(torch, torch.nn, torch.optim)
     message = run(tg, tg.nn, tg.optim)
     assert "Linear" in message and "weight" in message and ".clone()" in message
+
+
+def test_the_named_line_is_right_after_the_same_op_was_made_deeper_in_the_stack(tmp_path):
+    """The user's line is remembered per op class with its depth; a later, shallower stack
+    (here the top of a script) must still get its own line, not "(created inside ...)"."""
+    script = tmp_path / "shallow.py"
+    script.write_text(
+        "import tinygrad_edu as tg\n"
+        "def deeper():\n"
+        "    a = tg.tensor([1., 2.], requires_grad=True)\n"
+        "    b = a * 1\n"
+        "deeper()\n"
+        "w = tg.tensor([1., 2.], requires_grad=True); x = tg.tensor([3., 4.])\n"
+        "y = (w * x).sum()\n"
+        "x += 1\n"
+        "try:\n"
+        "    y.backward()\n"
+        "except RuntimeError as error:\n"
+        "    print(error)\n", encoding="utf-8")
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         check=True).stdout
+    assert f'File "{script}", line 7: y = (w * x).sum()' in out, out

@@ -161,12 +161,15 @@ def user_site(key):
     then be an outer line of user code on the same stack; detect_anomaly() always walks.
     """
     getframe = sys._getframe
-    try:
-        cached = _DEPTHS.get(key)
-        if cached is not None:
+    cached = _DEPTHS.get(key)
+    if cached is not None:
+        try:
             frame = getframe(cached[0])
-            if frame.f_code is cached[1]:
-                return cached[1], frame.f_lasti  # the line is looked up only for an error
+        except ValueError:  # a shallower stack than last time: walk it
+            frame = None
+        if frame is not None and frame.f_code is cached[1]:
+            return cached[1], frame.f_lasti  # the line is looked up only for an error
+    try:
         depth = 2  # 0: user_site, 1: Op.apply, 2: the Tensor method or function that called it
         while True:
             frame = getframe(depth)
