@@ -541,6 +541,7 @@ def test_the_named_line_is_right_after_the_same_op_was_made_deeper_in_the_stack(
         "def deeper():\n"
         "    a = tg.tensor([1., 2.], requires_grad=True)\n"
         "    b = a * 1\n"
+        "    b *= 3\n"  # a Mul made through the in-place machinery: a deep stack
         "deeper()\n"
         "w = tg.tensor([1., 2.], requires_grad=True); x = tg.tensor([3., 4.])\n"
         "y = (w * x).sum()\n"
@@ -553,4 +554,4 @@ def test_the_named_line_is_right_after_the_same_op_was_made_deeper_in_the_stack(
     import sys
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          check=True).stdout
-    assert f'File "{script}", line 7: y = (w * x).sum()' in out, out
+    assert f'File "{script}", line 8: y = (w * x).sum()' in out, out
