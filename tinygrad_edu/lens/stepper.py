@@ -50,8 +50,8 @@ def stepper_steps(trace, max_elements=8, precision=4):
         A list with one dict per step (every value a str, an int or a list, so it is JSON):
         `number`, `op_node` ("op<k>"), `tensor_node` ("t<k>", the op's output), `op` (its
         name), `output_label`, `upstream` (δ of the output as text), `upstream_shape`,
-        `rule` (the rule text from ops.py) and `sent`, one dict per input that receives a
-        gradient: `parent_node` ("t<j>"), `parent_label`, `edge` ("e<k>_<i>", the i-th input's
+        `rule` (the rule text from the rulebook, core/ops/) and `sent`, one dict per input that
+        receives a gradient: `parent_node` ("t<j>"), `parent_label`, `edge` ("e<k>_<i>", the i-th input's
         edge), `equation` (e.g. "δ(x) = δ(t1) ⊙ x"), `shape` and `value` (the numbers as text).
     """
     steps = []
@@ -119,8 +119,8 @@ def html(tensor, path, title=None, params=None, gradient=None, values=True, rank
     The page holds the graph as inline SVG (rendered by graphviz's `dot`) and a little plain
     JavaScript, nothing from the network. Next/Previous (or the arrow keys) walk the nodes in
     the order backward() visits them; each step highlights the node being processed and shows
-    its upstream gradient, its local derivative rule (the op's docstring in ops.py) and the
-    gradient it sends to each input (shape, and the numbers for small tensors).
+    its upstream gradient, its local derivative rule (the op's docstring in the rulebook,
+    core/ops/) and the gradient it sends to each input (shape, and the numbers for small tensors).
 
     Args:
         tensor: the root (usually the scalar cost); its graph must not be released yet.
