@@ -145,18 +145,6 @@ def _percent(value):
     return f"{100 * value:6.2f}%"
 
 
-def _draw_graph(model, cost, images, labels, path_stem):
-    """Draw the graph of one mini-batch's cost; returns the path written (.svg, or .dot)."""
-    from .lens import viz
-    from .core import Tensor
-    loss = cost(model(Tensor(images, name="x (10 images)")), Tensor(labels, name="y (labels)"))
-    try:
-        return viz.draw(loss, path_stem + ".svg", params=model,
-                        title="the cost of one mini-batch of the lecture's network"), None
-    except viz.GraphvizNotFound as error:
-        return path_stem + ".dot", str(error)
-
-
 def run(argv=None):
     """Run the main job with command-line arguments `argv`; returns a dict of the results.
 
@@ -165,19 +153,37 @@ def run(argv=None):
         "average_darkness", "checkpoint": path, "graph": path or None, "seconds": total}.
     """
     args = parse_args(argv)
-    import tinygrad_edu as tg
-    from . import nn
-    from .data import average_darkness_baseline, load_mnist
-    from .train import TrainingDiverged, evaluate, fit
-
     started = time.perf_counter()
+    train, validation, test = _load_data(args)
+    model, cost, optimizer = _build_network(args)
+    history = _train(args, model, cost, optimizer, train, validation)
+    result, darkness = _test(args, model, test, history)
+    checkpoint, config = _save(args, model, result["accuracy"], history)
+    graph = None if args.no_graph else _draw_graph(args, model, cost, train)
+    seconds = time.perf_counter() - started
+    print(f"done in {seconds:.0f} s")
+    return {"config": json.loads(json.dumps(config)), "history": history,
+            "test_accuracy": result["accuracy"], "test": result, "average_darkness": darkness,
+            "checkpoint": checkpoint, "graph": graph, "seconds": seconds}
+
+
+def _load_data(args):
+    """The training, validation and test sets (flat rows for the mlp, images for conv)."""
+    from .data import load_mnist
     flatten = args.arch == "mlp"
     train = load_mnist("train", flatten=flatten, subset=args.subset)
     validation = load_mnist("validation", flatten=flatten, subset=args.eval_subset)
     test = load_mnist("test", flatten=flatten, subset=args.eval_subset)
     print(f"MNIST: {len(train):,} training images, {len(validation):,} validation images, "
           f"{len(test):,} test images")
+    return train, validation, test
 
+
+def _build_network(args):
+    """The seeded network (initialized the lecture's way unless --init pytorch), its cost and
+    its optimizer, described on the screen."""
+    import tinygrad_edu as tg
+    from . import nn
     tg.manual_seed(args.seed)
     model = build_model(args.arch, args.hidden, args.activation, args.cost)
     if args.init != "pytorch":
@@ -189,15 +195,13 @@ def run(argv=None):
           f"{args.batch_size}, λ = {args.l2:g}, init {args.init}, "
           f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
           + (f", patience {args.patience}" if args.patience else ""))
+    return model, cost, optimizer
 
-    callbacks = []
-    if args.no_progress:
-        def report(history, model):
-            epoch = history.epochs_run
-            print(f"epoch {epoch:3d}: training cost {history.train_loss[-1]:.5f}, validation "
-                  f"accuracy {_percent(history.val_accuracy[-1]).strip()} "
-                  f"({history.seconds[-1]:.1f} s)", flush=True)
-        callbacks.append(report)
+
+def _train(args, model, cost, optimizer, train, validation):
+    """fit with the options, then the best epoch and the time; a diverged run exits with 1."""
+    from .train import TrainingDiverged, fit
+    callbacks = [_print_epoch] if args.no_progress else []
     try:
         history = fit(model, train, cost, optimizer, epochs=args.epochs,
                       batch_size=args.batch_size, val_data=validation, patience=args.patience,
@@ -206,13 +210,28 @@ def run(argv=None):
     except TrainingDiverged as error:
         print(f"\n{error}", file=sys.stderr)
         raise SystemExit(1) from None
-
     print()
     print(f"best validation accuracy {_percent(history.best_val_accuracy).strip()} at epoch "
           f"{history.best_epoch} of {history.epochs_run}"
           + (" (its weights were restored)" if history.restored_best else ""))
     per_epoch = float(np.median(history.seconds))
     print(f"training time: {sum(history.seconds):.1f} s ({per_epoch:.2f} s per epoch, median)")
+    return history
+
+
+def _print_epoch(history, model):
+    """fit's callback without a progress bar: one line per epoch (returns None: never stops)."""
+    epoch = history.epochs_run
+    print(f"epoch {epoch:3d}: training cost {history.train_loss[-1]:.5f}, validation "
+          f"accuracy {_percent(history.val_accuracy[-1]).strip()} "
+          f"({history.seconds[-1]:.1f} s)", flush=True)
+
+
+def _test(args, model, test, history):
+    """The test accuracy, printed beside the lecture's baselines; returns evaluate's result and
+    the average-darkness baseline's accuracy."""
+    from .data import average_darkness_baseline
+    from .train import evaluate
     result = evaluate(model, test)
     darkness = average_darkness_baseline()
     test_accuracy = result["accuracy"]
@@ -227,7 +246,13 @@ def run(argv=None):
     for name, value, note in rows:
         marker = "  <--" if name == "this network" else ""
         print(f"  {name:<18} {_percent(value)}   {note}{marker}")
+    return result, darkness
 
+
+def _save(args, model, test_accuracy, history):
+    """Save the weights, with the options and results as metadata; returns the path and the
+    options as a dict."""
+    import tinygrad_edu as tg
     os.makedirs(args.out, exist_ok=True)
     checkpoint = os.path.join(args.out, f"{args.name}.npz")
     config = {key: value for key, value in vars(args).items()}
@@ -236,23 +261,29 @@ def run(argv=None):
         "val_accuracy": history.val_accuracy})
     print(f"\nsaved the weights to {checkpoint} (load them with "
           f"model.load_state_dict(tg.load({checkpoint!r})))")
-    graph = None
-    if not args.no_graph:
-        images, labels = (t.numpy()[:10] for t in train.tensors)
-        graph, problem = _draw_graph(model, cost, images, labels,
-                                     os.path.join(args.out, f"{args.name}_graph"))
-        if problem:
-            print(f"graphviz's `dot` is missing, so the graph was written as DOT text to {graph}; "
-                  f"install graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew "
-                  f"install graphviz) and render it with `dot -Tsvg {graph} -o "
-                  f"{graph[:-4]}.svg`")
-        else:
-            print(f"drew the graph of one mini-batch's cost to {graph}")
-    seconds = time.perf_counter() - started
-    print(f"done in {seconds:.0f} s")
-    return {"config": json.loads(json.dumps(config)), "history": history,
-            "test_accuracy": test_accuracy, "test": result, "average_darkness": darkness,
-            "checkpoint": checkpoint, "graph": graph, "seconds": seconds}
+    return checkpoint, config
+
+
+def _draw_graph(args, model, cost, train):
+    """Draw the graph of the cost of ten training images; returns the path written (.svg, or
+    .dot text when graphviz is missing, with how to install it)."""
+    from .core import Tensor
+    from .lens import viz
+    images, labels = (t.numpy()[:10] for t in train.tensors)
+    loss = cost(model(Tensor(images, name="x (10 images)")), Tensor(labels, name="y (labels)"))
+    path_stem = os.path.join(args.out, f"{args.name}_graph")
+    try:
+        graph = viz.draw(loss, path_stem + ".svg", params=model,
+                         title="the cost of one mini-batch of the lecture's network")
+    except viz.GraphvizNotFound:
+        graph = path_stem + ".dot"
+        print(f"graphviz's `dot` is missing, so the graph was written as DOT text to {graph}; "
+              f"install graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew "
+              f"install graphviz) and render it with `dot -Tsvg {graph} -o "
+              f"{graph[:-4]}.svg`")
+    else:
+        print(f"drew the graph of one mini-batch's cost to {graph}")
+    return graph
 
 
 def main(argv=None):

@@ -148,11 +148,6 @@ def _evaluation_batches(data, batch_size):
     return iter(_loader(data, batch_size, False, None, "evaluate"))
 
 
-def _dataset_size(data):
-    dataset = getattr(data, "dataset", data)
-    return len(dataset)
-
-
 def _class_indices(targets, caller):
     """Targets as an int array of class indices: indices stay, one-hot rows become argmax."""
     array = targets.numpy() if isinstance(targets, Tensor) else np.asarray(targets)
@@ -254,28 +249,15 @@ def evaluate(model, dataset, batch_size=1000, loss_fn=None):
         (0.9512, 9512)
     """
     batches = _evaluation_batches(dataset, batch_size)
-    confusion = None
-    classify = None
-    total_loss, n = 0.0, 0
+    classify, confusion, total_loss, n = None, None, 0.0, 0
     with _ModeGuard(model, False), no_grad():
         for inputs, targets in batches:
             outputs = model(inputs)
             if classify is None:
-                classify = outputs.ndim == 2 and outputs.shape[1] >= 2
-                if not classify and loss_fn is None:
-                    _predicted_classes(outputs, "evaluate")  # raises the explanation
-                if classify:
-                    classes = outputs.shape[1]
-                    confusion = np.zeros((classes, classes), dtype=np.int64)
+                confusion = _empty_confusion(outputs, loss_fn)
+                classify = confusion is not None
             if classify:
-                predicted = outputs.numpy().argmax(axis=1)
-                true = _class_indices(targets, "evaluate")
-                if true.size and (true.min() < 0 or true.max() >= classes):
-                    bad = int(true.min()) if true.min() < 0 else int(true.max())
-                    raise ValueError(f"evaluate: the target class {bad} is outside the model's "
-                                     f"{classes} outputs (classes 0..{classes - 1})")
-                confusion += np.bincount(true * classes + predicted,
-                                         minlength=classes * classes).reshape(classes, classes)
+                _count_predictions(confusion, outputs, targets)
             batch = len(outputs.numpy())
             if loss_fn is not None:
                 total_loss += float(loss_fn(outputs, targets).numpy()) * batch
@@ -289,6 +271,30 @@ def evaluate(model, dataset, batch_size=1000, loss_fn=None):
     if loss_fn is not None:
         result["loss"] = total_loss / n
     return result
+
+
+def _empty_confusion(outputs, loss_fn):
+    """For the first batch: a zero C×C confusion matrix when the outputs are class scores
+    (N, C ≥ 2), else None; outputs of another shape need a loss_fn (or an error says why)."""
+    if outputs.ndim == 2 and outputs.shape[1] >= 2:
+        classes = outputs.shape[1]
+        return np.zeros((classes, classes), dtype=np.int64)
+    if loss_fn is None:
+        _predicted_classes(outputs, "evaluate")  # raises the explanation
+    return None
+
+
+def _count_predictions(confusion, outputs, targets):
+    """Add one batch to the confusion matrix (rows the true class, columns the predicted)."""
+    classes = len(confusion)
+    predicted = outputs.numpy().argmax(axis=1)
+    true = _class_indices(targets, "evaluate")
+    if true.size and (true.min() < 0 or true.max() >= classes):
+        bad = int(true.min()) if true.min() < 0 else int(true.max())
+        raise ValueError(f"evaluate: the target class {bad} is outside the model's "
+                         f"{classes} outputs (classes 0..{classes - 1})")
+    confusion += np.bincount(true * classes + predicted,
+                             minlength=classes * classes).reshape(classes, classes)
 
 
 def predict(model, x, batch_size=1000):
@@ -330,43 +336,33 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, batch_size=10, val_data
         train_accuracy=False):
     """Train `model` with mini-batches for some epochs; returns a `History`.
 
-    Each epoch: shuffle the training set, and for each mini-batch
-    `loss = loss_fn(model(x), y) (+ λ/(2n) Σ w²)`, `optimizer.zero_grad()`,
-    `loss.backward()`, `optimizer.step()`. Then, with `val_data`, evaluate the model on it
-    (accuracy, loss), step the scheduler, and check early stopping.
+    Each epoch: for each mini-batch of the shuffled training set, `loss = loss_fn(model(x), y)
+    (+ λ/(2n) Σ w²)`, `optimizer.zero_grad()`, `loss.backward()`, `optimizer.step()`; then
+    validation, the scheduler's step and early stopping (the module docstring has an example).
 
     Args:
         model: a Module mapping a batch of inputs to outputs (class scores for accuracy).
-        train_data: a Dataset of (input, target) pairs, or a DataLoader (then `batch_size`
-            and `seed` do not change its batches).
-        loss_fn: loss_fn(outputs, targets) -> a scalar Tensor, the mini-batch's mean cost
-            (e.g. nn.QuadraticCost(), nn.CrossEntropyLoss()).
-        optimizer: an optimizer over the model's parameters (e.g. optim.SGD(..., lr=3.0)).
+        train_data: a Dataset of (input, target) pairs, or a DataLoader (used as it is).
+        loss_fn: loss_fn(outputs, targets) -> the mini-batch's mean cost (nn.QuadraticCost()).
+        optimizer: an optimizer over the model's parameters (optim.SGD(..., lr=3.0)).
         epochs: the maximum number of passes over the training data.
         batch_size: the mini-batch size m.
-        val_data: a Dataset or DataLoader to measure after each epoch (the lecture's
-            validation set: never the test set, or the test accuracy is no longer honest).
-        metric: what "best epoch" means: "accuracy" (highest validation accuracy) or "loss"
-            (lowest validation loss).
-        patience: stop after this many epochs without an improvement of the metric by more
-            than `min_delta` (early stopping); None trains all `epochs`.
+        val_data: the validation set (Dataset or DataLoader) measured after each epoch; never
+            the test set, or the test accuracy is no longer honest.
+        metric: the best epoch has the highest validation "accuracy" or the lowest "loss".
+        patience: stop after this many epochs without the metric improving by more than
+            `min_delta` (early stopping); None trains all `epochs`.
         min_delta: the smallest change of the metric that counts as an improvement.
-        restore_best: with `val_data`, put back the weights of the best epoch at the end
-            (a copy of the state is kept in memory each time the metric improves).
-        l2: λ of the lecture's L2 regularization: adds λ/(2n) Σ w² over the weights (not the
-            biases), n = the training set's size, to every mini-batch's cost.
-        scheduler: a learning-rate schedule, stepped once per epoch; a ReduceLROnPlateau
-            gets the monitored metric (validation accuracy or loss; the training loss
-            without val_data), so create it with mode="max" for accuracy.
+        restore_best: with `val_data`, put back the best epoch's weights (kept in memory).
+        l2: λ of the L2 regularization λ/(2n) Σ w² over the weights (not the biases), n the
+            training set's size, added to every mini-batch's cost.
+        scheduler: a learning-rate schedule stepped each epoch; a ReduceLROnPlateau gets the
+            monitored metric (the training loss without val_data; mode="max" for accuracy).
         progress: show a tqdm progress bar per epoch (loss, validation accuracy).
-        seed: an int makes the run reproducible: it seeds the shuffling and, through
-            `tg.manual_seed`, every random op during training (dropout).
-        callbacks: functions called as `callback(history, model)` after each epoch;
-            returning True stops training.
-        max_grad_norm: when given, gradients are rescaled so their joint L2 norm is at most
-            this (gradient clipping).
-        train_accuracy: also measure the accuracy on the whole training set after each epoch
-            (an extra pass: it shows overfitting, the gap between training and validation).
+        seed: an int seeds the shuffling and (tg.manual_seed) every random op, e.g. dropout.
+        callbacks: functions called as callback(history, model) after each epoch; True stops.
+        max_grad_norm: rescale gradients so that their joint L2 norm is at most this.
+        train_accuracy: also measure the training accuracy each epoch (shows overfitting).
 
     Returns:
         A History.
@@ -374,15 +370,31 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, batch_size=10, val_data
     Raises:
         TrainingDiverged: the loss became NaN or infinite (says at which epoch and batch).
         ValueError, TypeError: bad arguments (named in the message).
-
-    Example:
-        >>> model = nn.Sequential(nn.Linear(784, 30), nn.Sigmoid(), nn.Linear(30, 10), nn.Sigmoid())
-        >>> history = fit(model, load_mnist("train"), nn.QuadraticCost(),
-        ...               optim.SGD(model.parameters(), lr=3.0), epochs=3,
-        ...               val_data=load_mnist("validation"))
-        >>> history.val_accuracy
-        [0.9123, 0.9271, 0.9335]
     """
+    epochs, batch_size, patience = _check_fit_arguments(
+        epochs, batch_size, patience, metric, l2, loss_fn, optimizer, val_data, max_grad_norm)
+    loader = _training_loader(train_data, batch_size, seed)
+    callbacks = list(callbacks or [])
+    history, early_stopping = History(), _EarlyStopping(metric, min_delta, patience, restore_best)
+    with _ProgressDisplay(progress, len(loader), epochs) as display:
+        model.train()
+        for epoch in range(1, epochs + 1):
+            display.start_epoch(epoch)
+            mean_loss = _train_epoch(model, loader, loss_fn, optimizer, l2, max_grad_norm,
+                                     display.bar, epoch, history)
+            monitored, postfix = _validate(model, loader, val_data, loss_fn, mean_loss,
+                                           train_accuracy, early_stopping, epoch, history)
+            display.end_epoch(epoch, postfix)
+            _step_scheduler(scheduler, monitored)
+            if _should_stop(history, model, callbacks, early_stopping, epoch, epochs):
+                break
+    early_stopping.restore_best_state(model, history)
+    return history
+
+
+def _check_fit_arguments(epochs, batch_size, patience, metric, l2, loss_fn, optimizer, val_data,
+                         max_grad_norm):
+    """A clear error for a bad argument of `fit`; returns epochs, batch_size and patience."""
     epochs = _check_positive_int("fit", "epochs", epochs)
     batch_size = _check_positive_int("fit", "batch_size", batch_size)
     patience = _check_positive_int("fit", "patience", patience, allow_none=True)
@@ -401,137 +413,59 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, batch_size=10, val_data
                          "val_data=... (e.g. load_mnist('validation'))")
     if max_grad_norm is not None and not max_grad_norm > 0:
         raise ValueError(f"fit: max_grad_norm must be > 0, got {max_grad_norm!r}")
+    return epochs, batch_size, patience
+
+
+def _training_loader(train_data, batch_size, seed):
+    """The shuffled mini-batches of the training data; a seed also seeds every random op."""
     if seed is not None:
         rng.manual_seed(seed)
-    loader = _loader(train_data, batch_size, True, seed, "fit")
-    n = _dataset_size(loader)
-    batches = len(loader)
-    callbacks = list(callbacks or [])
+    return _loader(train_data, batch_size, True, seed, "fit")
+
+
+def _train_epoch(model, loader, loss_fn, optimizer, l2, max_grad_norm, bar, epoch, history):
+    """One pass over the mini-batches: forward, cost (+ L2), zero_grad, backward, step. Returns
+    the mean loss, and records it, the learning rate and the seconds in `history`. The loop over
+    the batches is kept lean: it is the hot one."""
     penalty = None
     if l2 > 0:
         from .nn import l2_penalty as penalty
+    n, batches = len(loader.dataset), len(loader)  # n: the n of λ/(2n) Σ w²
     parameters = list(model.parameters()) if max_grad_norm is not None else None
-    history = History()
-    best_value, best_state = None, None
-    bad_epochs = 0
-    higher_is_better = metric == "accuracy"
-    bar = _progress_bar(batches, epochs) if progress else None
-    model.train()
-    try:
-        for epoch in range(1, epochs + 1):
+    zero_grad, step, isfinite = optimizer.zero_grad, optimizer.step, math.isfinite
+    total, since_update, batch = 0.0, 0, 0
+    history.lr.append(optimizer.param_groups[0]["lr"] if hasattr(optimizer, "param_groups")
+                      else None)
+    started = time.perf_counter()
+    # Overflow makes the loss inf/NaN, which _diverged explains (with the fix); numpy would not.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for inputs, targets in loader:
+            batch += 1
+            loss = loss_fn(model(inputs), targets)
+            if penalty is not None:
+                loss = loss + penalty(model, l2, n)
+            # The loss's float, not a Tensor op: accumulating Tensors would build a graph.
+            value = float(loss.numpy())
+            if not isfinite(value):
+                _diverged(value, epoch, batch, batches, optimizer, history)
+            zero_grad()
+            loss.backward()
+            if max_grad_norm is not None:
+                _clip_gradients(parameters, max_grad_norm)
+            step()
+            total += value
             if bar is not None:
-                bar.reset(total=batches)
-                bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
-                bar.set_postfix_str("", refresh=False)
-            history.lr.append(optimizer.param_groups[0]["lr"] if hasattr(optimizer, "param_groups")
-                              else None)
-            started = time.perf_counter()
-            # Overflow becomes inf/NaN in the loss, which _train_epoch reports as a
-            # TrainingDiverged error that explains what to do; numpy's warnings would not.
-            with np.errstate(over="ignore", invalid="ignore"):
-                mean_loss = _train_epoch(model, loader, loss_fn, optimizer, penalty, l2, n,
-                                         parameters, max_grad_norm, bar, epoch, batches, history)
-            history.seconds.append(time.perf_counter() - started)
-            history.train_loss.append(mean_loss)
-            history.epochs_run = epoch
-            postfix = f"loss={mean_loss:.4f}"
-            if train_accuracy:
-                history.train_accuracy.append(evaluate(model, loader.dataset)["accuracy"])
-                postfix += f", train_acc={100 * history.train_accuracy[-1]:.2f}%"
-            monitored = mean_loss
-            if val_data is not None:
-                result = evaluate(model, val_data, loss_fn=loss_fn)
-                if result["accuracy"] is None and higher_is_better:
-                    raise ValueError("fit: metric='accuracy' needs class scores of shape (N, C) "
-                                     "from the model; for a regression use metric='loss'")
-                history.val_accuracy.append(result["accuracy"])
-                history.val_loss.append(result["loss"])
-                postfix += f", val_loss={result['loss']:.4f}"
-                if result["accuracy"] is not None:
-                    postfix += f", val_acc={100 * result['accuracy']:.2f}%"
-                monitored = result["accuracy"] if higher_is_better else result["loss"]
-                improved = best_value is None or (
-                    monitored > best_value + min_delta if higher_is_better
-                    else monitored < best_value - min_delta)
-                if improved:
-                    best_value = monitored
-                    history.best_epoch = epoch
-                    history.best_val_accuracy = result["accuracy"]
-                    bad_epochs = 0
-                    if restore_best:
-                        best_state = _snapshot(model)
-                else:
-                    bad_epochs += 1
-            if bar is not None:
-                bar.set_postfix_str(postfix, refresh=False)
-                bar.n = batches
-                bar.refresh()
-                bar.write(f"epoch {epoch}/{epochs}: {postfix.replace('=', ' ')}")
-            if scheduler is not None:
-                from .optim import ReduceLROnPlateau
-                if isinstance(scheduler, ReduceLROnPlateau):
-                    scheduler.step(monitored)
-                else:
-                    scheduler.step()
-            # Every callback sees every epoch (a list comprehension, not any(): no short cut).
-            if any([callback(history, model) for callback in callbacks]):
-                history.stopped_early = epoch < epochs
-                history.stop_reason = f"a callback stopped training after epoch {epoch}"
-                break
-            if patience is not None and bad_epochs >= patience:
-                history.stopped_early = epoch < epochs
-                history.stop_reason = (f"early stopping: no improvement of the validation "
-                                       f"{metric} for {patience} epochs (stopped after epoch "
-                                       f"{epoch}, best epoch {history.best_epoch})")
-                break
-    finally:
-        if bar is not None:
-            bar.close()
-    if best_state is not None and history.best_epoch != history.epochs_run:
-        model.load_state_dict(best_state)
-        history.restored_best = True
-    return history
-
-
-def _progress_bar(batches, epochs):
-    from tqdm.auto import tqdm
-    # mininterval: redraw at most 5 times a second, whatever the step rate.
-    return tqdm(total=batches, desc=f"epoch 1/{epochs}", unit="batch", mininterval=0.2,
-                leave=False, dynamic_ncols=True)
-
-
-def _train_epoch(model, loader, loss_fn, optimizer, penalty, l2, n, parameters, max_grad_norm,
-                 bar, epoch, batches, history):
-    """One pass over the training batches; returns the mean loss. Kept lean: it is the hot loop."""
-    zero_grad, step = optimizer.zero_grad, optimizer.step
-    isfinite = math.isfinite
-    total = 0.0
-    since_update = 0
-    batch = 0
-    for inputs, targets in loader:
-        batch += 1
-        loss = loss_fn(model(inputs), targets)
-        if penalty is not None:
-            loss = loss + penalty(model, l2, n)
-        # The float of the loss's array, not a Tensor op: accumulating Tensors would build a graph.
-        value = float(loss.numpy())
-        if not isfinite(value):
-            _diverged(value, epoch, batch, batches, optimizer, history)
-        zero_grad()
-        loss.backward()
-        if max_grad_norm is not None:
-            _clip_gradients(parameters, max_grad_norm)
-        step()
-        total += value
-        if bar is not None:
-            since_update += 1
-            if since_update == PROGRESS_EVERY:
-                bar.set_postfix_str(f"loss={total / batch:.4f}", refresh=False)
-                bar.update(since_update)
-                since_update = 0
+                since_update += 1
+                if since_update == PROGRESS_EVERY:
+                    bar.set_postfix_str(f"loss={total / batch:.4f}", refresh=False)
+                    bar.update(since_update)
+                    since_update = 0
     if batch == 0:
         raise ValueError("fit: the training data gave no batches (is it empty, or smaller than "
                          "the batch size with drop_last=True?)")
+    history.seconds.append(time.perf_counter() - started)
+    history.train_loss.append(total / batch)
+    history.epochs_run = epoch
     return total / batch
 
 
@@ -543,3 +477,124 @@ def _diverged(value, epoch, batch, batches, optimizer, history):
         f"training diverged. The learning rate{lr} is probably too high: lower it (say by 10×); "
         f"or find the op that first produced a NaN/infinity by running one step inside "
         f"`with tg.detect_anomaly(): ...`", epoch, batch, value, history)
+
+
+def _validate(model, loader, val_data, loss_fn, mean_loss, train_accuracy, early_stopping, epoch,
+              history):
+    """Validation after an epoch (and the training accuracy when asked), recorded in `history`
+    and watched by `early_stopping`. Returns the value the scheduler monitors (the validation
+    metric, or the training loss without val_data) and the epoch's progress text."""
+    monitored, postfix = mean_loss, f"loss={mean_loss:.4f}"
+    if train_accuracy:
+        history.train_accuracy.append(evaluate(model, loader.dataset)["accuracy"])
+        postfix += f", train_acc={100 * history.train_accuracy[-1]:.2f}%"
+    if val_data is None:
+        return monitored, postfix
+    result = evaluate(model, val_data, loss_fn=loss_fn)
+    if result["accuracy"] is None and early_stopping.higher_is_better:
+        raise ValueError("fit: metric='accuracy' needs class scores of shape (N, C) "
+                         "from the model; for a regression use metric='loss'")
+    history.val_accuracy.append(result["accuracy"])
+    history.val_loss.append(result["loss"])
+    postfix += f", val_loss={result['loss']:.4f}"
+    if result["accuracy"] is not None:
+        postfix += f", val_acc={100 * result['accuracy']:.2f}%"
+    monitored = result["accuracy"] if early_stopping.higher_is_better else result["loss"]
+    early_stopping.update(model, monitored, result["accuracy"], epoch, history)
+    return monitored, postfix
+
+
+class _EarlyStopping:
+    """The best epoch by the validation metric, a copy of its weights, the epochs since it."""
+
+    def __init__(self, metric, min_delta, patience, restore_best):
+        self.metric, self.min_delta = metric, min_delta
+        self.patience, self.restore_best = patience, restore_best
+        self.higher_is_better = metric == "accuracy"
+        self.best_value, self.best_state, self.bad_epochs = None, None, 0
+
+    def update(self, model, monitored, accuracy, epoch, history):
+        """Count an epoch without improvement, or note the new best one in `history`."""
+        improved = self.best_value is None or (
+            monitored > self.best_value + self.min_delta if self.higher_is_better
+            else monitored < self.best_value - self.min_delta)
+        if not improved:
+            self.bad_epochs += 1
+            return
+        self.best_value, self.bad_epochs = monitored, 0
+        history.best_epoch, history.best_val_accuracy = epoch, accuracy
+        if self.restore_best:
+            self.best_state = _snapshot(model)
+
+    def patience_exhausted(self):
+        return self.patience is not None and self.bad_epochs >= self.patience
+
+    def restore_best_state(self, model, history):
+        """Put back the best epoch's weights, unless the last epoch was the best."""
+        if self.best_state is not None and history.best_epoch != history.epochs_run:
+            model.load_state_dict(self.best_state)
+            history.restored_best = True
+
+
+def _step_scheduler(scheduler, monitored):
+    """One step of the learning-rate schedule per epoch; a ReduceLROnPlateau gets the metric."""
+    if scheduler is None:
+        return
+    from .optim import ReduceLROnPlateau
+    if isinstance(scheduler, ReduceLROnPlateau):
+        scheduler.step(monitored)
+    else:
+        scheduler.step()
+
+
+def _should_stop(history, model, callbacks, early_stopping, epoch, epochs):
+    """Ask the callbacks, then early stopping; why training stops is written into `history`."""
+    # Every callback sees every epoch (a list comprehension, not any(): no short cut).
+    if any([callback(history, model) for callback in callbacks]):
+        reason = f"a callback stopped training after epoch {epoch}"
+    elif early_stopping.patience_exhausted():
+        reason = (f"early stopping: no improvement of the validation {early_stopping.metric} "
+                  f"for {early_stopping.patience} epochs (stopped after epoch {epoch}, best "
+                  f"epoch {history.best_epoch})")
+    else:
+        return False
+    history.stopped_early = epoch < epochs
+    history.stop_reason = reason
+    return True
+
+
+class _ProgressDisplay:
+    """fit's tqdm bar, reset for each epoch (nothing at all with progress=False)."""
+
+    def __init__(self, show, batches, epochs):
+        self.batches, self.epochs = batches, epochs
+        self.bar = _progress_bar(batches, epochs) if show else None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.bar is not None:
+            self.bar.close()
+        return False
+
+    def start_epoch(self, epoch):
+        if self.bar is not None:
+            self.bar.reset(total=self.batches)
+            self.bar.set_description(f"epoch {epoch}/{self.epochs}", refresh=False)
+            self.bar.set_postfix_str("", refresh=False)
+
+    def end_epoch(self, epoch, postfix):
+        """Show the epoch's results on the bar, and keep them as a line above it."""
+        if self.bar is not None:
+            self.bar.set_postfix_str(postfix, refresh=False)
+            self.bar.n = self.batches
+            self.bar.refresh()
+            self.bar.write(f"epoch {epoch}/{self.epochs}: {postfix.replace('=', ' ')}")
+
+
+def _progress_bar(batches, epochs):
+    from tqdm.auto import tqdm
+    # mininterval: redraw at most 5 times a second, whatever the step rate.
+    return tqdm(total=batches, desc=f"epoch 1/{epochs}", unit="batch", mininterval=0.2,
+                leave=False, dynamic_ncols=True)
