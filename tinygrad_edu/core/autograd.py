@@ -50,8 +50,9 @@ _RELEASED_MESSAGE = (
 
 class seen:
     """What the graph has needed so far in this process. Until a recorded in-place op moves a
-    tensor on (history) or a tensor asks to retain_grad, the walk skips those look-ups: they
-    cost W3 of benchmarks/bench_mnist.py about 3% per step, and most programs never need them."""
+    tensor on (history) or a tensor asks to retain_grad, the walk skips those look-ups. Measured
+    with valgrind's instruction counts on W3 of benchmarks/bench_mnist.py: calling the
+    retain_grad hook for every node cost 1% of a step; most programs never need either."""
 
     history = False
     retained = False
@@ -144,17 +145,15 @@ class Op:
                     record = True
                     break
         if record:
-            needs, versions = [], []
-            for t in inputs:
-                if t._view_of is not None:
-                    refresh_view(t)  # a view of a tensor changed in place since (rare)
-                needs.append(t.requires_grad)
-                base = t._base
-                versions.append((t if base is None else base)._version_count)
-            ctx.needs_input_grad = tuple(needs)
+            if seen.history:  # a view of a tensor moved on by an in-place op is made anew
+                for t in inputs:
+                    if t._view_of is not None:
+                        refresh_view(t)
+            ctx.needs_input_grad = tuple([t.requires_grad for t in inputs])
             ctx.parents = inputs
             ctx.params = params
-            ctx.versions = tuple(versions)
+            ctx.versions = tuple([(t if t._base is None else t._base)._version_count
+                                  for t in inputs])
         arity = len(inputs)
         if arity == 2:  # the common cases without building a list of arrays
             data = ctx.forward(inputs[0]._data, inputs[1]._data, **params)
@@ -168,7 +167,7 @@ class Op:
             if ctx.saved:
                 ctx.saved = tuple(data if s is scalar else s for s in ctx.saved)
         out = Tensor._make(data, record, ctx if record else None)
-        if cls.is_view and _state.track_views and data.base is not None and (
+        if cls.is_view and data.base is not None and (
                 data.base is inputs[0]._data or data.base is inputs[0]._data.base):
             # the output shares the input's memory (numpy made a view, not a copy)
             source = inputs[0]
@@ -315,7 +314,8 @@ def topological_order(roots):
             continue
         visited.add(id(node))
         stack.append((node, True))
-        for parent in node._ctx.inputs:
+        ctx = node._ctx
+        for parent in (ctx.inputs if seen.history else ctx.parents):  # (see Op.inputs)
             if parent._ctx is not None and id(parent) not in visited:
                 stack.append((parent, False))
     return order
@@ -403,9 +403,8 @@ def backward_walk(roots, root_grads, retain_graph=False, create_graph=False, hoo
         adjoints[key] = root_grad if key not in adjoints else adjoints[key] + root_grad
         if root._ctx is None:
             leaves[key] = root
-    grad_was_enabled, tracked = _state.grad_enabled, _state.track_views
+    grad_was_enabled = _state.grad_enabled
     _state.grad_enabled = create_graph  # the rules' ops are recorded only for create_graph
-    _state.track_views = create_graph
     try:
         for node in reversed(topological_order(roots)):
             grad_out = adjoints.pop(id(node), None)
@@ -426,7 +425,7 @@ def backward_walk(roots, root_grads, retain_graph=False, create_graph=False, hoo
             if not retain_graph:
                 ctx.saved = _RELEASED
     finally:
-        _state.grad_enabled, _state.track_views = grad_was_enabled, tracked
+        _state.grad_enabled = grad_was_enabled
     return {key: (t, adjoints[key]) for key, t in leaves.items()}
 
 

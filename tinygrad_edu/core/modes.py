@@ -28,10 +28,6 @@ __all__ = [
 class _State(threading.local):
     grad_enabled = True
     anomaly = False
-    # False while backward_walk runs the rules (without create_graph): the tensors made there
-    # are gradients, which no one changes in place through a view, so their views need no
-    # version bookkeeping (it cost W3 about 3% per step)
-    track_views = True
 
 
 _state = _State()
