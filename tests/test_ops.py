@@ -279,6 +279,7 @@ CASES = [
     Case("exp", lambda a: a.exp(), np.exp, (randn(3, 4),), ("Exp",), ("exp",)),
     Case("exp_0d", lambda a: a.exp(), np.exp, (randn(),), ("Exp",)),
     Case("log", lambda a: a.log(), np.log, (positive(3, 4),), ("Log",), ("log",)),
+    Case("log10", lambda a: a.log10(), np.log10, (positive(3, 4),), ("Log", "Mul"), ("log10",)),
     Case("sqrt", lambda a: a.sqrt(), np.sqrt, (positive(3, 4),), ("Sqrt",), ("sqrt",)),
     Case("abs", lambda a: a.abs(), np.abs, (away(3, 4),), ("Abs",), ("abs",)),
     Case("abs_builtin", lambda a: abs(a), np.abs, (away(2, 3),), ("Abs",), ("__abs__",)),
@@ -782,7 +783,7 @@ TESTED_ELSEWHERE = {
     "data", "dtype", "shape", "ndim", "dim", "size", "numel", "item", "numpy", "tolist",
     "detach", "requires_grad", "requires_grad_", "retain_grad", "is_leaf", "grad", "grad_fn",
     "name", "bool", "int", "long", "zero_", "fill_", "copy_", "__iadd__", "__isub__",
-    "__imul__", "__itruediv__", "normal_", "uniform_", "__bool__", "__float__", "__int__", "__index__", "__len__",
+    "__imul__", "__itruediv__", "normal_", "uniform_", "nelement", "__bool__", "__float__", "__int__", "__index__", "__len__",
     "__iter__", "__repr__",
     # tests/test_autograd.py
     "backward",

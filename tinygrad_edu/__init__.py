@@ -14,6 +14,12 @@ from .core import (AnomalyError, Tensor, arange, bool_, cat, detect_anomaly, ena
                    ones_like, rand, rand_like, randint, randn, randn_like, registry,
                    set_grad_enabled, stack, tensor, where, zeros, zeros_like)
 
+from .core import torch_functions as _torch_functions
+from .core import (abs, all, any, argmax, argmin, clamp, clip, clone, cos, detach, exp, flatten,
+                  isfinite, isnan, log, log10, log_softmax, logsumexp, matmul, mean, neg, norm,
+                  numel, permute, pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt, square,
+                  squeeze, std, sum, tanh, transpose, unsqueeze, var)  # torch.tanh(t), ...
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -24,8 +30,8 @@ __all__ = [
     "is_anomaly_enabled", "AnomalyError", "registry", "manual_seed", "gradcheck", "gradgradcheck",
     "check_rules", "GradcheckError", "save", "load",
     "nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron", "serialization",
-    "explain", "plots",
-]
+    "explain", "plots", "float", "double", "long", "int", "bool",
+] + _torch_functions.__all__
 
 
 def _explain(self, markdown=False, **options):
@@ -54,3 +60,7 @@ def __getattr__(name):
     if name in ("save", "load"):
         return getattr(importlib.import_module(".serialization", __name__), name)
     raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")
+
+# PyTorch's dtype names (torch.float is float32, torch.long int64, torch.int int32). Last in
+# the file: from here on these names are dtypes, not Python's builtins, in this module.
+float, double, long, int, bool = float32, float64, int64, int32, bool_  # noqa: A001

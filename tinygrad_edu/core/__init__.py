@@ -4,7 +4,7 @@ It imports nothing from the rest of tinygrad_edu. Everything outside it (nn, opt
 learner's view in lens/, training, tuning) uses only the public names exported here.
 """
 
-from . import autograd, functional, ops, rng
+from . import autograd, functional, ops, rng, torch_functions
 from .autograd import (AnomalyError, Op, backward, backward_walk, call_rule, detect_anomaly,
                        enable_grad, grad, increment_version, is_anomaly_enabled,
                        is_grad_enabled, no_grad, prepare_roots, registry, set_grad_enabled, topological_order)
@@ -13,6 +13,11 @@ from .creation import (arange, cat, eye, full, full_like, linspace, maximum, min
                        where, zeros, zeros_like)
 from .rng import manual_seed
 from .tensor import Tensor, bool_, broadcast_shape, float32, float64, int32, int64
+from .torch_functions import (abs, all, any, argmax, argmin, clamp, clip, clone, cos, detach, exp,
+                              flatten, isfinite, isnan, log, log10, log_softmax, logsumexp, matmul,
+                              mean, neg, norm, numel, permute, pow, relu, reshape, sigmoid, sign,
+                              sin, softmax, sqrt, square, squeeze, std, sum, tanh, transpose,
+                              unsqueeze, var)
 
 __all__ = [
     "autograd", "functional", "ops", "rng",
@@ -22,5 +27,5 @@ __all__ = [
     "bool_", "Op", "registry", "backward", "backward_walk", "call_rule", "prepare_roots", "increment_version", "grad",
     "topological_order", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
-    "is_anomaly_enabled", "AnomalyError", "manual_seed",
-]
+    "is_anomaly_enabled", "AnomalyError", "manual_seed", "torch_functions",
+] + torch_functions.__all__

@@ -5,6 +5,7 @@ of the rulebook); reductions are in reduce_methods.py, shape methods in shape_me
 in-place ones (add_, t[i] = v, +=) in inplace.py, and the constructors in creation.py.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -165,6 +166,8 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
 
     def numel(self):
         return int(self._data.size)
+
+    nelement = numel  # PyTorch's older name
 
     def item(self):
         if self._data.size != 1:
@@ -493,6 +496,10 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
 
     def log(self):
         return ops.Log.apply(self)
+
+    def log10(self):
+        """log₁₀ x = ln x / ln 10 (a composite: its gradient comes from Log and Mul)."""
+        return self.log() * (1 / math.log(10))
 
     def sqrt(self):
         return ops.Sqrt.apply(self)

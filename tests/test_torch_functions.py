@@ -1,0 +1,84 @@
+"""The torch.* level: tg.tanh(t), tg.sum(t, 1), ... give torch's values and gradients (float64), the dtype names are torch's, and nelement/log10 exist."""
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu.core import torch_functions
+
+torch = pytest.importorskip("torch")
+
+X = np.array([[0.5, -1.25, 2.0], [1.5, 0.75, -0.5]])
+POSITIVE = np.abs(X) + 0.5
+
+# (name, input, args, kwargs): each one called as tg.name(x, *args) and torch.name(x, *args)
+CASES = [
+    ("exp", X, (), {}), ("log", POSITIVE, (), {}), ("log10", POSITIVE, (), {}),
+    ("sqrt", POSITIVE, (), {}), ("abs", X, (), {}), ("sin", X, (), {}), ("cos", X, (), {}),
+    ("tanh", X, (), {}), ("sigmoid", X, (), {}), ("relu", X, (), {}), ("neg", X, (), {}),
+    ("square", X, (), {}), ("pow", X, (3,), {}), ("clamp", X, (-1.0, 1.0), {}),
+    ("clip", X, (-1.0, 1.0), {}), ("sum", X, (1,), {}), ("sum", X, (), {}),
+    ("mean", X, (0,), {"keepdim": True}), ("var", X, (1,), {}), ("std", X, (), {}),
+    ("norm", X, (), {}), ("logsumexp", X, (1,), {}), ("softmax", X, (1,), {}),
+    ("log_softmax", X, (0,), {}), ("reshape", X, ((3, 2),), {}), ("flatten", X, (), {}),
+    ("transpose", X, (0, 1), {}), ("permute", X, ((1, 0),), {}),
+    ("unsqueeze", X, (1,), {}), ("squeeze", X[None], (), {}), ("clone", X, (), {}),
+    ("matmul", X, (X.T.copy(),), {}),
+]
+
+
+@pytest.mark.parametrize("name, data, args, kwargs", CASES,
+                         ids=[f"{c[0]}{len(c[2])}" for c in CASES])
+def test_values_and_gradients_match_torch(name, data, args, kwargs):
+    ours = tg.tensor(data, dtype=tg.float64, requires_grad=True)
+    theirs = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    our_args = [tg.tensor(a) if isinstance(a, np.ndarray) else a for a in args]
+    their_args = [torch.tensor(a) if isinstance(a, np.ndarray) else a for a in args]
+    out = getattr(tg, name)(ours, *our_args, **kwargs)
+    expected = getattr(torch, name)(theirs, *their_args, **kwargs)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+    weights = np.random.default_rng(0).standard_normal(expected.shape)
+    (out * tg.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin", "all", "any", "isnan", "isfinite",
+                                  "sign", "numel", "detach"])
+def test_functions_without_gradient_match_torch(name):
+    data = X > 0 if name in ("all", "any") else X
+    out = getattr(tg, name)(tg.tensor(data))
+    expected = getattr(torch, name)(torch.tensor(data))
+    if name == "numel":
+        assert out == expected
+    else:
+        np.testing.assert_array_equal(out.numpy(), expected.numpy())
+
+
+def test_every_function_here_is_a_torch_function_and_is_tested():
+    tested = {c[0] for c in CASES} | {"argmax", "argmin", "all", "any", "isnan", "isfinite",
+                                      "sign", "numel", "detach"}
+    assert set(torch_functions.__all__) == tested
+    for name in torch_functions.__all__:
+        assert hasattr(torch, name), name
+        assert getattr(tg, name) is getattr(torch_functions, name)
+
+
+def test_a_number_or_a_list_becomes_a_tensor_first():
+    assert tg.exp(0.0).item() == 1.0
+    assert tg.sum([1.0, 2.0, 3.0]).item() == 6.0
+
+
+def test_dtype_names_are_torchs():
+    pairs = [("float", torch.float32), ("double", torch.float64), ("long", torch.int64),
+             ("int", torch.int32), ("bool", torch.bool)]
+    for name, torch_dtype in pairs:
+        ours = getattr(tg, name)
+        assert tg.zeros(2, dtype=ours).dtype == ours
+        assert str(torch_dtype).endswith(np.dtype(ours).name.replace("bool_", "bool")), name
+
+
+def test_nelement_and_log10_as_methods():
+    t = tg.ones(2, 3)
+    assert t.nelement() == t.numel() == torch.ones(2, 3).nelement() == 6
+    np.testing.assert_allclose(tg.tensor([10.0, 1000.0]).log10().numpy(), [1.0, 3.0], rtol=1e-6)
