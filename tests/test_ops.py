@@ -783,7 +783,9 @@ TESTED_ELSEWHERE = {
     "data", "dtype", "shape", "ndim", "dim", "size", "numel", "item", "numpy", "tolist",
     "detach", "requires_grad", "requires_grad_", "retain_grad", "is_leaf", "grad", "grad_fn",
     "name", "bool", "int", "long", "zero_", "fill_", "copy_", "__iadd__", "__isub__",
-    "__imul__", "__itruediv__", "normal_", "uniform_", "nelement", "__bool__", "__float__", "__int__", "__index__", "__len__",
+    "__imul__", "__itruediv__", "normal_", "uniform_",
+    # tests/test_torch_functions.py (compared with torch)
+    "nelement", "view_as", "masked_fill", "tril", "triu", "__bool__", "__float__", "__int__", "__index__", "__len__",
     "__iter__", "__repr__",
     # tests/test_autograd.py
     "backward",

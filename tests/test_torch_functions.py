@@ -82,3 +82,73 @@ def test_nelement_and_log10_as_methods():
     t = tg.ones(2, 3)
     assert t.nelement() == t.numel() == torch.ones(2, 3).nelement() == 6
     np.testing.assert_allclose(tg.tensor([10.0, 1000.0]).log10().numpy(), [1.0, 3.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("method, args", [("tril", ()), ("tril", (1,)), ("triu", ()),
+                                          ("triu", (-1,)), ("masked_fill", ("mask", -2.0)),
+                                          ("view_as", ("other",))])
+def test_tensor_methods_match_torch(method, args):
+    data = np.arange(12.0).reshape(3, 4) / 5 - 1
+    ours = tg.tensor(data, dtype=tg.float64, requires_grad=True)
+    theirs = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    lookup = {"mask": (tg.tensor(data > 0.2), torch.tensor(data > 0.2)),
+              "other": (tg.zeros(4, 3), torch.zeros(4, 3))}
+    our_args = [lookup[a][0] if a in lookup else a for a in args]
+    their_args = [lookup[a][1] if a in lookup else a for a in args]
+    out = getattr(ours, method)(*our_args)
+    expected = getattr(theirs, method)(*their_args)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy())
+    weights = np.random.default_rng(1).standard_normal(expected.shape)
+    (out * tg.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def test_generator_draws_reproducibly_and_apart_from_the_package_generator():
+    g = tg.Generator().manual_seed(2147483647)
+    assert isinstance(g, tg.Generator) and g.initial_seed() == 2147483647
+    first = [tg.randn(3, generator=g), tg.rand(2, generator=g), tg.randint(0, 9, (4,), generator=g),
+             tg.randperm(6, generator=g)]
+    tg.manual_seed(0)
+    again = tg.Generator().manual_seed(2147483647)
+    second = [tg.randn(3, generator=again), tg.rand(2, generator=again),
+              tg.randint(0, 9, (4,), generator=again), tg.randperm(6, generator=again)]
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert sorted(first[3].tolist()) == list(range(6)) and first[3].dtype == tg.long
+    with pytest.raises(TypeError, match="generator: expected a tg.Generator"):
+        tg.randn(2, generator=np.random.default_rng(0))
+
+
+def test_randint_takes_torchs_two_forms():
+    assert tg.randint(10, (3,)).shape == torch.randint(10, (3,)).shape == (3,)
+    assert tg.randint(5, 7, (2, 2)).numpy().min() >= 5
+    with pytest.raises(ValueError, match="randint: high"):
+        tg.randint(3, 3, (2,))
+
+
+def test_multinomial_follows_the_weights_like_torch():
+    weights = [[0.1, 0.0, 0.9], [2.0, 2.0, 0.0]]                 # rows need not sum to 1
+    ours = tg.multinomial(tg.tensor(weights), 4000, replacement=True,
+                          generator=tg.Generator().manual_seed(1))
+    theirs = torch.multinomial(torch.tensor(weights), 4000, replacement=True)
+    assert ours.shape == tuple(theirs.shape) and ours.dtype == tg.long
+    for row, weight in zip(ours.numpy(), weights):
+        frequencies = np.bincount(row, minlength=3) / len(row)
+        np.testing.assert_allclose(frequencies, np.array(weight) / sum(weight), atol=0.03)
+    assert tg.multinomial(tg.tensor([1.0, 1.0, 1.0]), 1).shape == (1,)
+    without = tg.multinomial(tg.tensor([1.0, 2.0, 3.0, 4.0]), 4)
+    assert sorted(without.tolist()) == [0, 1, 2, 3]                # each index once
+    with pytest.raises(ValueError, match="without replacement"):
+        tg.multinomial(tg.tensor([1.0, 2.0]), 3)
+    with pytest.raises(ValueError, match="non-negative"):
+        tg.multinomial(tg.tensor([1.0, -2.0]), 1)
+    with pytest.raises(ValueError, match="sums to 0"):
+        tg.multinomial(tg.tensor([0.0, 0.0]), 1)
+
+
+def test_allclose_matches_torch():
+    a, b = np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-6])
+    for rtol in (1e-5, 1e-9):
+        assert tg.allclose(tg.tensor(a), tg.tensor(b), rtol=rtol, atol=0) == \
+            torch.allclose(torch.tensor(a), torch.tensor(b), rtol=rtol, atol=0)

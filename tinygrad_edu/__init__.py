@@ -8,6 +8,7 @@
 
 import importlib
 
+from .core import Generator, allclose, multinomial, randperm
 from .core import (AnomalyError, Tensor, arange, bool_, cat, detect_anomaly, enable_grad, eye,
                    float32, float64, full, full_like, grad, int32, int64, is_anomaly_enabled,
                    is_grad_enabled, linspace, manual_seed, maximum, minimum, no_grad, ones,
@@ -30,7 +31,8 @@ __all__ = [
     "is_anomaly_enabled", "AnomalyError", "registry", "manual_seed", "gradcheck", "gradgradcheck",
     "check_rules", "GradcheckError", "save", "load",
     "nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron", "serialization",
-    "explain", "plots", "float", "double", "long", "int", "bool",
+    "explain", "plots", "float", "double", "long", "int", "bool", "Generator", "multinomial",
+    "randperm", "allclose",
 ] + _torch_functions.__all__
 
 

@@ -8,10 +8,11 @@ from . import autograd, functional, ops, rng, torch_functions
 from .autograd import (AnomalyError, Op, backward, backward_walk, call_rule, detect_anomaly,
                        enable_grad, grad, increment_version, is_anomaly_enabled,
                        is_grad_enabled, no_grad, prepare_roots, registry, set_grad_enabled, topological_order)
-from .creation import (arange, cat, eye, full, full_like, linspace, maximum, minimum, ones,
+from .creation import (allclose, arange, cat, eye, full, full_like, linspace, maximum, minimum, ones,
                        ones_like, rand, rand_like, randint, randn, randn_like, stack, tensor,
                        where, zeros, zeros_like)
-from .rng import manual_seed
+from .creation import multinomial, randperm
+from .rng import Generator, manual_seed
 from .tensor import Tensor, bool_, broadcast_shape, float32, float64, int32, int64
 from .torch_functions import (abs, all, any, argmax, argmin, clamp, clip, clone, cos, detach, exp,
                               flatten, isfinite, isnan, log, log10, log_softmax, logsumexp, matmul,
@@ -27,5 +28,6 @@ __all__ = [
     "bool_", "Op", "registry", "backward", "backward_walk", "call_rule", "prepare_roots", "increment_version", "grad",
     "topological_order", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
-    "is_anomaly_enabled", "AnomalyError", "manual_seed", "torch_functions",
+    "is_anomaly_enabled", "AnomalyError", "manual_seed", "torch_functions", "Generator",
+    "multinomial", "randperm", "allclose",
 ] + torch_functions.__all__

@@ -9,7 +9,7 @@ from .tensor import Tensor, _as_dtype, _to_array, float32, int64
 __all__ = [
     "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "randint",
     "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "cat", "stack", "where",
-    "maximum", "minimum",
+    "maximum", "minimum", "randperm", "multinomial", "allclose",
 ]
 
 
@@ -142,22 +142,74 @@ def eye(n, m=None, dtype=None, requires_grad=False):
     return Tensor(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
-def rand(*shape, dtype=None, requires_grad=False):
-    """Uniform samples in [0, 1) from the package generator (see `manual_seed`)."""
-    array = rng.default_generator().random(_make_shape(shape))
+def rand(*shape, dtype=None, requires_grad=False, generator=None):
+    """Uniform samples in [0, 1) from the package generator (see `manual_seed`) or `generator`."""
+    array = rng.numpy_generator(generator).random(_make_shape(shape))
     return Tensor(array.astype(_float_dtype(dtype)), requires_grad)
 
 
-def randn(*shape, dtype=None, requires_grad=False):
-    """Standard normal samples from the package generator (see `manual_seed`)."""
-    array = rng.default_generator().standard_normal(_make_shape(shape))
+def randn(*shape, dtype=None, requires_grad=False, generator=None):
+    """Standard normal samples from the package generator (see `manual_seed`) or `generator`."""
+    array = rng.numpy_generator(generator).standard_normal(_make_shape(shape))
     return Tensor(array.astype(_float_dtype(dtype)), requires_grad)
 
 
-def randint(low, high, size, dtype=None):
+def randint(low, high=None, size=None, dtype=None, generator=None):
+    """Integers in [low, high) (or [0, low) given only high and size, as torch.randint(10, (3,)))."""
+    if size is None:
+        if high is None or isinstance(high, int):
+            raise TypeError("randint: give the size, e.g. randint(0, 10, (3,)) or randint(10, (3,))")
+        low, high, size = 0, low, high
     size = (size,) if isinstance(size, int) else tuple(size)
-    array = rng.default_generator().integers(low, high, size=size)
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be larger than low ({low})")
+    array = rng.numpy_generator(generator).integers(low, high, size=size)
     return Tensor(array.astype(_as_dtype(dtype) or int64))
+
+
+def randperm(n, generator=None, dtype=None):
+    """A random permutation of 0 … n−1 (int64)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
+    return Tensor(rng.numpy_generator(generator).permutation(n).astype(_as_dtype(dtype) or int64))
+
+
+def multinomial(input, num_samples, replacement=False, generator=None):
+    """Indices drawn with probabilities proportional to the rows of `input` (as torch.multinomial).
+
+    Args:
+        input: a 1-D or 2-D tensor of non-negative weights (need not sum to 1).
+        num_samples: how many indices to draw per row.
+        replacement: draw with replacement (else each index at most once per row).
+        generator: a tg.Generator to draw from (default: the package's, see manual_seed).
+
+    Returns:
+        An int64 tensor of shape (num_samples,) or (rows, num_samples).
+    """
+    weights = input.numpy() if isinstance(input, Tensor) else np.asarray(input, dtype=float)
+    if weights.ndim not in (1, 2):
+        raise ValueError(f"multinomial: input must be 1-D or 2-D, got shape {weights.shape}")
+    rows = weights.reshape(-1, weights.shape[-1]).astype(np.float64)
+    if not np.isfinite(rows).all() or (rows < 0).any():
+        raise ValueError("multinomial: the weights must be finite and non-negative")
+    totals = rows.sum(axis=1)
+    if (totals <= 0).any():
+        raise ValueError("multinomial: every row needs a positive weight somewhere (a row sums "
+                         "to 0)")
+    if not replacement and num_samples > rows.shape[1]:
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement "
+                         f"from {rows.shape[1]} categories; pass replacement=True")
+    draw = rng.numpy_generator(generator)
+    out = np.stack([draw.choice(rows.shape[1], num_samples, replace=replacement, p=row / total)
+                    for row, total in zip(rows, totals)])
+    return Tensor(out.reshape(weights.shape[:-1] + (num_samples,)).astype(np.int64))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when every |input − other| ≤ atol + rtol·|other| (as torch.allclose)."""
+    a = input.numpy() if isinstance(input, Tensor) else np.asarray(input)
+    b = other.numpy() if isinstance(other, Tensor) else np.asarray(other)
+    return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
@@ -172,9 +224,9 @@ def full_like(t, fill_value, dtype=None, requires_grad=False):
     return Tensor(np.full(t.shape, fill_value, dtype=_as_dtype(dtype) or t.dtype), requires_grad)
 
 
-def rand_like(t, dtype=None, requires_grad=False):
-    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def rand_like(t, dtype=None, requires_grad=False, generator=None):
+    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator)
 
 
-def randn_like(t, dtype=None, requires_grad=False):
-    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def randn_like(t, dtype=None, requires_grad=False, generator=None):
+    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator)

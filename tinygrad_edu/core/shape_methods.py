@@ -100,3 +100,26 @@ class ShapeMixin:
         if padding == (0, 0, 0, 0):
             return self
         return ops.Pad.apply(self, padding=tuple(int(p) for p in padding))
+
+    def view_as(self, other):
+        """This tensor reshaped to other's shape."""
+        return self.reshape(other.shape)
+
+    def masked_fill(self, mask, value):
+        """A copy with `value` where `mask` is True (those elements get no gradient)."""
+        return self.clone().masked_fill_(mask, value)
+
+    def tril(self, diagonal=0):
+        """The lower triangle of the last two dims (zeros above `diagonal`), as torch.tril."""
+        return self._triangle(np.tril, diagonal, "tril")
+
+    def triu(self, diagonal=0):
+        """The upper triangle of the last two dims (zeros below `diagonal`), as torch.triu."""
+        return self._triangle(np.triu, diagonal, "triu")
+
+    def _triangle(self, keep, diagonal, op):
+        if self.ndim < 2:
+            raise ValueError(f"{op}: needs at least 2 dimensions, got shape {self.shape}")
+        mask = keep(np.ones(self.shape[-2:], dtype=bool), diagonal)
+        return self.masked_fill(~np.broadcast_to(mask, self.shape), 0)
+
