@@ -212,12 +212,12 @@ class Op:
             raise RuntimeError(_RELEASED_MESSAGE.format(op=self.name))
         result = []
         inputs = self.inputs if seen.history else self.parents
-        versions = self.versions
+        versions, output_slots = self.versions, self.output_slots
         for slot, array in enumerate(saved):
             if array is None:  # not needed for the gradients asked for
                 result.append(None)
                 continue
-            if self.output_slots and slot in self.output_slots:
+            if output_slots and slot in output_slots:
                 result.append(self._checked_output(array))  # the output, changed by its own op
                 continue
             for index, parent in enumerate(inputs):
