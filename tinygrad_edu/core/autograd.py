@@ -278,10 +278,6 @@ class Op:
         """The op's whole docstring: formula, local derivatives, what it saves."""
         return inspect.cleandoc(cls.__doc__ or cls.__name__)
 
-    def release(self):
-        """Drop the saved values (memory); a later backward through this node is an error."""
-        self.saved = _RELEASED
-
     @property
     def released(self):
         return self.saved is _RELEASED
@@ -423,7 +419,7 @@ def backward_walk(roots, root_grads, retain_graph=False, create_graph=False, hoo
                     if parent._ctx is None:
                         leaves[key] = parent
             if not retain_graph:
-                ctx.saved = _RELEASED
+                ctx.saved = _RELEASED  # free the saved arrays; a second walk says so
     finally:
         _state.grad_enabled = grad_was_enabled
     return {key: (t, adjoints[key]) for key, t in leaves.items()}

@@ -211,7 +211,7 @@ class InPlaceMixin:
             source, op_class, params = view[:3]
             if source.requires_grad and source._ctx is None:
                 raise RuntimeError(_VIEW_OF_LEAF_MESSAGE.format(op=op))
-            if op_class is not ops.Index or not _is_basic(params["key"]):
+            if op_class is not ops.Index or not ops.shape._is_basic_key(params["key"]):
                 raise RuntimeError(
                     f"{op}: this tensor is a view made by {op_class.__name__} of another "
                     f"tensor, and tinygrad_edu records in-place changes through slicing views "
@@ -309,9 +309,3 @@ def _any_requires_grad(values):
         if isinstance(v, autograd.Tensor) and v.requires_grad:
             return True
     return False
-
-
-def _is_basic(key):
-    """True for keys of ints, slices, None and Ellipsis: numpy's views (no arrays)."""
-    parts = key if isinstance(key, tuple) else (key,)
-    return not any(isinstance(p, (np.ndarray, list)) for p in parts)
