@@ -99,6 +99,20 @@ def refresh_view(t):
     t._view_of = (source, op_class, params, _generation(source), _version(t))
 
 
+def _share_storage(out, source, op_class, params):
+    """After a view op (reshape, slicing, transpose): when numpy made a view rather than a copy,
+    `out` shares `source`'s memory, so it shares its version counter and remembers how it was
+    made (for refresh_view)."""
+    data = out._data.base
+    if data is None or (data is not source._data and data is not source._data.base):
+        return
+    base = source._base
+    if base is None:
+        base = source
+    out._base = base  # one version counter for a tensor and its views
+    out._view_of = (source, op_class, params, _generation(source), base._version_count)
+
+
 # ---------------------------------------------------------------------------------------------
 # The Op base class: forward on numpy arrays, backward rule on Tensors, a node of the graph
 # ---------------------------------------------------------------------------------------------
@@ -145,15 +159,7 @@ class Op:
                     record = True
                     break
         if record:
-            if seen.history:  # a view of a tensor moved on by an in-place op is made anew
-                for t in inputs:
-                    if t._view_of is not None:
-                        refresh_view(t)
-            ctx.needs_input_grad = tuple([t.requires_grad for t in inputs])
-            ctx.parents = inputs
-            ctx.params = params
-            ctx.versions = tuple([(t if t._base is None else t._base)._version_count
-                                  for t in inputs])
+            ctx._remember(inputs, params)
         arity = len(inputs)
         if arity == 2:  # the common cases without building a list of arrays
             data = ctx.forward(inputs[0]._data, inputs[1]._data, **params)
@@ -166,23 +172,31 @@ class Op:
             scalar, data = data, np.asarray(data)
             if ctx.saved:
                 ctx.saved = tuple(data if s is scalar else s for s in ctx.saved)
-        out = Tensor._make(data, record, ctx if record else None)
-        if cls.is_view and data.base is not None and (
-                data.base is inputs[0]._data or data.base is inputs[0]._data.base):
-            # the output shares the input's memory (numpy made a view, not a copy)
-            source = inputs[0]
-            base = source._base
-            if base is None:
-                base = source
-            out._base = base  # one version counter for a tensor and its views
-            out._view_of = (source, cls, params, 0 if source._history is None
-                            else len(source._history), base._version_count)
-        if record and ctx.saved:
-            ctx.site = user_site(cls)  # for the error when a saved tensor is changed in place
+        if record:
+            out = Tensor._make(data, True, ctx)
+            if ctx.saved:
+                ctx.site = user_site(cls)  # for the error when a saved tensor is changed in place
+        else:
+            out = Tensor._make(data, False, None)
+        if cls.is_view:
+            _share_storage(out, inputs[0], cls, params)
         if _state.anomaly:
             ctx.site = user_site_exact()
             check_finite(data, ctx, "forward", ctx.site, "output", inputs)
         return out
+
+    def _remember(self, inputs, params):
+        """What a node of the graph keeps: its inputs, which of them need a gradient, the op's
+        other arguments, and each input's version (to refuse a rule whose inputs changed)."""
+        if seen.history:  # a view of a tensor moved on by an in-place op is made anew
+            for t in inputs:
+                if t._view_of is not None:
+                    refresh_view(t)
+        self.parents = inputs
+        self.params = params
+        self.needs_input_grad = tuple([t.requires_grad for t in inputs])
+        self.versions = tuple([(t if t._base is None else t._base)._version_count
+                               for t in inputs])
 
     def save_for_backward(self, *arrays):
         """Keep the arrays the backward rule needs (inputs, the output or intermediates)."""
@@ -210,35 +224,59 @@ class Op:
         saved = self.saved
         if saved is _RELEASED:
             raise RuntimeError(_RELEASED_MESSAGE.format(op=self.name))
-        result = []
+        if self.output_slots:
+            return self._saved_tensors_of_inplace_op()
         inputs = self.inputs if seen.history else self.parents
-        versions, output_slots = self.versions, self.output_slots
-        for slot, array in enumerate(saved):
+        versions = self.versions
+        result = []
+        for array in saved:
             if array is None:  # not needed for the gradients asked for
                 result.append(None)
-                continue
-            if output_slots and slot in output_slots:
-                result.append(self._checked_output(array))  # the output, changed by its own op
                 continue
             for index, parent in enumerate(inputs):
                 if parent._data is array:
                     base = parent._base
                     if (parent if base is None else base)._version_count != versions[index]:
-                        raise RuntimeError(self._modified_message(
-                            f"input {index}", parent, versions[index]))
+                        self._check_version(f"input {index}", parent, versions[index])
                     result.append(parent)
                     break
             else:
-                result.append(self._checked_output(array))
+                out = self.output
+                if out is not None and out._data is array:
+                    self._check_version("output", out, self.output_version)
+                    result.append(out)
+                else:  # an intermediate (a mask, softmax(x))
+                    result.append(Tensor._make(array, False, None))
         return result
 
-    def _checked_output(self, array):
-        out = self.output
-        if out is None or out._data is not array:
-            return Tensor._make(array, False, None)  # an intermediate (a mask, softmax(x))
-        if _version(out) != self.output_version:
-            raise RuntimeError(self._modified_message("output", out, self.output_version))
-        return out
+    def _saved_tensors_of_inplace_op(self):
+        """saved_tensors of an in-place op, whose output shares its first input's storage:
+        the slots in output_slots are the output (changed by the op itself), not the input."""
+        output_slots, out = self.output_slots, self.output
+        inputs = self.inputs if seen.history else self.parents
+        result = []
+        for slot, array in enumerate(self.saved):
+            if array is None or slot not in output_slots:
+                result.append(None if array is None else self._tensor_for(array, inputs))
+            elif out is not None and out._data is array:
+                self._check_version("output", out, self.output_version)
+                result.append(out)
+            else:
+                result.append(Tensor._make(array, False, None))
+        return result
+
+    def _tensor_for(self, array, inputs):
+        for index, parent in enumerate(inputs):
+            if parent._data is array:
+                self._check_version(f"input {index}", parent, self.versions[index])
+                return parent
+        return Tensor._make(array, False, None)
+
+    def _check_version(self, which, t, saved_version):
+        """Raise when `t` (saved by this op at `saved_version`) was changed in place since."""
+        base = t._base
+        if (t if base is None else base)._version_count != saved_version:
+            raise RuntimeError(self._modified_message(which, t, saved_version))
 
     def _modified_message(self, which, t, saved_version):
         name = f" {t.name!r}" if t.name else ""
@@ -332,45 +370,62 @@ def _run_rule(node, grad_out, inputs):
     if ctx.saved is _RELEASED:
         raise RuntimeError(_RELEASED_MESSAGE.format(op=ctx.name))
     ctx.output = node
-    anomaly = _state.anomaly
     try:
-        if anomaly:
-            # ops run inside a rule belong to this node's backward pass: its gradients are
-            # checked below as this op's, not as a forward pass of (say) Div
-            _state.anomaly = False
-        grads = ctx.backward(grad_out)
+        if _state.anomaly:
+            grads = _run_rule_under_anomaly(ctx, grad_out)
+        else:
+            grads = ctx.backward(grad_out)
     finally:
         ctx.output = None
-        _state.anomaly = anomaly
     if type(grads) is not tuple:
         grads = (grads,)
     if len(grads) != len(inputs):
         raise RuntimeError(f"{ctx.name}.backward returned {len(grads)} gradients for "
                            f"{len(inputs)} inputs; return one per input (None if unused)")
-    checked = None  # a list only when a gradient has to be replaced (rare)
+    for index, parent in enumerate(inputs):
+        g = grads[index]
+        if g is not None and (not parent.requires_grad or g._data.dtype != parent._data.dtype
+                              or g._data.shape != parent._data.shape):
+            grads = _checked_gradients(ctx, grads, inputs)  # a wrong shape, a dtype to repair
+            break
+    if _state.anomaly:
+        for index, g in enumerate(grads):
+            if g is not None:
+                check_finite(g._data, ctx, "backward", ctx.site,
+                             f"the gradient it sends to input {index}", inputs)
+    return grads
+
+
+def _run_rule_under_anomaly(ctx, grad_out):
+    # ops run inside a rule belong to this node's backward pass: its gradients are checked
+    # as this op's (in _run_rule), not as a forward pass of (say) Div
+    _state.anomaly = False
+    try:
+        return ctx.backward(grad_out)
+    finally:
+        _state.anomaly = True
+
+
+def _checked_gradients(ctx, grads, inputs):
+    """The rule's gradients made fit: None for an input that needs none, each converted to its
+    input's dtype; a gradient of the wrong shape is an error in the rule."""
+    checked = list(grads)
     for index, parent in enumerate(inputs):
         g = grads[index]
         if g is None:
             continue
         if not parent.requires_grad:
-            g = None
-        else:
-            array, target = g._data, parent._data
-            if array.dtype is not target.dtype and array.dtype != target.dtype:
-                g = g.to(target.dtype)
-            if array.shape != target.shape:
-                raise RuntimeError(
-                    f"{ctx.name}.backward: the gradient for input {index} has shape "
-                    f"{array.shape} but that input has shape {target.shape}; a rule must reduce "
-                    f"its gradient to its input's shape (sum_to_shape)")
-            if anomaly:
-                check_finite(g._data, ctx, "backward", ctx.site,
-                             f"the gradient it sends to input {index}", inputs)
-        if g is not grads[index]:
-            if checked is None:
-                checked = list(grads)
-            checked[index] = g
-    return grads if checked is None else checked
+            checked[index] = None
+            continue
+        array, target = g._data, parent._data
+        if array.shape != target.shape:
+            raise RuntimeError(
+                f"{ctx.name}.backward: the gradient for input {index} has shape "
+                f"{array.shape} but that input has shape {target.shape}; a rule must reduce "
+                f"its gradient to its input's shape (sum_to_shape)")
+        if array.dtype != target.dtype:
+            checked[index] = g.to(target.dtype)
+    return tuple(checked)
 
 
 def backward_walk(roots, root_grads, retain_graph=False, create_graph=False, hook=None):

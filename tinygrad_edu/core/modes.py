@@ -156,15 +156,17 @@ def user_site(key):
     walked again. When one op class is reached at several depths in one program, the line can
     then be an outer line of user code on the same stack; detect_anomaly() always walks.
     """
-    getframe = sys._getframe
     cached = _DEPTHS.get(key)
     if cached is not None:
+        depth, code = cached
         try:
-            frame = getframe(cached[0])
+            frame = sys._getframe(depth)
         except ValueError:  # a shallower stack than last time: walk it
-            frame = None
-        if frame is not None and frame.f_code is cached[1]:
-            return cached[1], frame.f_lasti  # the line is looked up only for an error
+            pass
+        else:
+            if frame.f_code is code:
+                return code, frame.f_lasti  # the line is looked up only for an error
+    getframe = sys._getframe
     try:
         depth = 2  # 0: user_site, 1: Op.apply, 2: the Tensor method or function that called it
         while True:
