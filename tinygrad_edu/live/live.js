@@ -215,17 +215,20 @@
     var context = canvas.getContext("2d");
     var n = boundary.resolution, classes = bytes(boundary.classes);
     var confidence = bytes(boundary.confidence);
-    var cellWidth = canvas.width / n, cellHeight = canvas.height / n;
-    context.clearRect(0, 0, canvas.width, canvas.height);
-    for (var row = 0; row < n; row++) {
-      for (var column = 0; column < n; column++) {
-        var k = row * n + column;
-        var rgb = CLASS_COLORS[classes[k] % CLASS_COLORS.length];
-        var alpha = 0.15 + 0.55 * confidence[k] / 255;
-        context.fillStyle = "rgba(" + rgb.join(",") + "," + alpha.toFixed(3) + ")";
-        context.fillRect(column * cellWidth, row * cellHeight, cellWidth + 1, cellHeight + 1);
-      }
+    // one pixel per grid cell, mixed with white by the confidence, then scaled up smoothly
+    var scratch = document.createElement("canvas");
+    scratch.width = n; scratch.height = n;
+    var image = scratch.getContext("2d").createImageData(n, n);
+    for (var k = 0; k < n * n; k++) {
+      var rgb = CLASS_COLORS[classes[k] % CLASS_COLORS.length];
+      var alpha = 0.15 + 0.55 * confidence[k] / 255;
+      for (var c = 0; c < 3; c++) { image.data[4 * k + c] = Math.round(255 - alpha * (255 - rgb[c])); }
+      image.data[4 * k + 3] = 255;
     }
+    scratch.getContext("2d").putImageData(image, 0, 0);
+    context.clearRect(0, 0, canvas.width, canvas.height);
+    context.imageSmoothingEnabled = true;
+    context.drawImage(scratch, 0, 0, canvas.width, canvas.height);
     var box = boundary.box;
     run.data.x.forEach(function (point, i) {
       var px = canvas.width * (point[0] - box[0]) / (box[1] - box[0]);
@@ -337,6 +340,9 @@
     on("nudge", showNudge);
     on("control", showControl);
     on("stepper", showStepper);
+    on("failed", function (failure) {
+      element("message").textContent = failure.action + ": " + failure.error;
+    });
     source.onerror = function () {
       element("status").textContent = "disconnected (the run ended or its server stopped)";
       if (source.readyState === EventSource.CLOSED) { source.close(); }

@@ -207,6 +207,8 @@ class Watch:
             return json.dumps(self.state()).encode("utf-8"), "application/json"
         if path == "/stepper" and self._stepper_page is not None:
             return self._stepper_page.encode("utf-8"), "text/html; charset=utf-8"
+        if path == "/favicon.ico":
+            return b"", "image/x-icon"
         return read_resource(path)
 
     def _request(self, request):
@@ -296,7 +298,15 @@ class Watch:
             self.model.train(was_training)
 
     def _carry_out(self, request):
-        """An lr, nudge or stepper request from the page (in the training thread)."""
+        """An lr, nudge or stepper request from the page (in the training thread). A request
+        that fails is reported to the page; it never stops training."""
+        try:
+            self._carry_out_request(request)
+        except Exception as error:  # noqa: BLE001 - the page's request must not end the run
+            self._server.publish("failed", {"action": request["action"],
+                                            "error": f"{type(error).__name__}: {error}"})
+
+    def _carry_out_request(self, request):
         action = request["action"]
         if action == "lr":
             for group in self.optimizer.param_groups:
@@ -322,14 +332,23 @@ class Watch:
         self._server.publish("nudge", result)
 
     def _make_stepper(self):
-        from .whole_step import whole_step_page
+        """The whole training step of the probe's first example (forward, cost, backward, the
+        optimizer's update), served at /stepper; the model and the optimizer are untouched."""
+        from ..lens.stepper import page_text
         if self.train_probe is None or self.loss_fn is None or self.optimizer is None:
             self._server.publish("stepper", {"error": "the stepper needs data=, loss_fn= and "
                                                       "optimizer= in watch()"})
             return
         inputs, targets = self.train_probe
-        self._stepper_page = whole_step_page(self.model, self.loss_fn, self.optimizer,
-                                             inputs[:1], targets[:1])
+        was_training = getattr(self.model, "training", False)
+        self.model.train(False)
+        try:
+            cost = self.loss_fn(self.model(Tensor(inputs[:1])), Tensor(targets[:1]))
+            cost.name = "C"
+            self._stepper_page = page_text(cost, params=self.model, optimizer=self.optimizer,
+                                           title=f"One training step (at step {self.steps})")
+        finally:
+            self.model.train(was_training)
         self._server.publish("stepper", {"url": "/stepper", "step": self.steps})
 
     def _describe_run(self):
