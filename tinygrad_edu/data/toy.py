@@ -71,12 +71,12 @@ def make_moons(n_samples=200, noise=0.1, seed=0, shuffle=True):
     return _dataset(points, labels, noise, seed, shuffle)
 
 
-def make_circles(n_samples=200, noise=0.05, factor=0.5, seed=0, shuffle=True):
+def make_circles(n_samples=200, noise=0.05, factor=0.8, seed=0, shuffle=True):
     """A circle inside another: class 0 the outer one (radius 1), class 1 the inner one.
 
     Args:
         n_samples, noise, seed, shuffle: as in make_moons.
-        factor: the inner circle's radius, between 0 and 1.
+        factor: the inner circle's radius, between 0 and 1 (scikit-learn's default 0.8).
 
     Returns:
         A TensorDataset of points (n, 2) float32 and labels (n,) int64.
