@@ -13,7 +13,8 @@ page is due an update (at most every `every` seconds, and so rarely that updates
 `overhead`, 5%, of the run's time). An update is measured on a
 fixed probe batch in the training thread, then handed to the server, whose publishing never
 blocks (see server.py). The graph of one example's cost is drawn by graphviz in a background
-thread. With no page connected, nothing waits on anything.
+thread, and only while a page is connected. With no page connected, nothing waits on
+anything.
 
 The update-to-weight ratio needs the weights before and after one step: when an update is due,
 step() copies the parameters, and the update is measured at the next step().
@@ -180,6 +181,11 @@ class Watch:
         self.close()
         return False
 
+    @property
+    def pages(self):
+        """How many pages are connected to the run now."""
+        return self._server.clients
+
     def __repr__(self):
         return f"Watch({self.url}, {self.steps} steps{', closed' if self.closed else ''})"
 
@@ -231,7 +237,7 @@ class Watch:
         return float(groups[0]["lr"]) if groups else None
 
     def _keep_waiting(self):
-        return not self.closed and self._server.clients > 0
+        return not self.closed and self.pages > 0
 
     def _show_pause(self):
         self._update()
@@ -254,7 +260,9 @@ class Watch:
                 self._series.setdefault(name, []).append(point)
             self._latest = payload
         self._server.publish("update", dict(payload, points=points))
-        if self._graph is not None and started >= self._next_graph and self.train_probe:
+        # The graph only for a page that is watching (close() draws the last one anyway).
+        if self._graph is not None and started >= self._next_graph and self.pages > 0 \
+                and self.train_probe is not None:
             self._graph.submit(self._graph_text(), self.steps)
             self._next_graph = time.perf_counter() + self.graph_every
         spent = time.perf_counter() - started
