@@ -9,6 +9,7 @@ while another is being drawn replaces any older one that has not started.
 import os
 import tempfile
 import threading
+import time
 
 __all__ = ["GraphRenderer"]
 
@@ -22,6 +23,7 @@ class GraphRenderer:
         self._latest = None
         self._lock = threading.Condition()
         self._stopped = False
+        self.seconds = 0.0  # how long the last drawing took
         self._directory = tempfile.mkdtemp(prefix="tinygrad_edu_live_")
         self._thread = threading.Thread(target=self._run, name="tinygrad_edu-live-graph",
                                         daemon=True)
@@ -73,6 +75,7 @@ class GraphRenderer:
 
     def _draw(self, dot_text, step):
         from ..lens import viz
+        started = time.perf_counter()
         path = os.path.join(self._directory, "graph.svg")
         try:
             viz.render(dot_text, path, format="svg")
@@ -83,4 +86,5 @@ class GraphRenderer:
             found = {"error": f"the graph could not be drawn: {error}", "step": step}
         with self._lock:
             self._latest = found
+        self.seconds = time.perf_counter() - started
         self._publish("graph", found)

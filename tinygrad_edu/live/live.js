@@ -95,8 +95,7 @@
         points.forEach(function (point) { context.fillRect(x(point[0]) - 2, y(point[1]) - 2, 4, 4); });
       }
       var last = points[points.length - 1];
-      context.fillText(name + " " + number(last[1], 4), left + 8 + 150 * (index % 2),
-                       top + 14 + 14 * Math.floor(index / 2));
+      context.fillText(name + " " + number(last[1], 4), width - right - 200, top + 12 + 14 * index);
     });
   }
 

@@ -80,7 +80,7 @@ class Watch:
     """
 
     def __init__(self, model, data=None, loss_fn=None, optimizer=None, val_data=None, port=0,
-                 every=0.5, graph_every=4.0, path=None, title=None, probe_size=256,
+                 every=0.5, graph_every=4.0, path=None, title=None, probe_size=128,
                  show_url=True, overhead=0.05):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.every, self.graph_every = float(every), float(graph_every)
@@ -100,7 +100,10 @@ class Watch:
         self._server = LiveServer(port, resources=self._resource, state=self.state,
                                   control=self._request)
         self.url, self.port = self._server.url, self._server.port
-        self._graph = GraphRenderer(self._server.publish) if self.graph_every > 0 else None
+        self._graph = None
+        if self.graph_every > 0:
+            from ..lens import viz  # noqa: F401 - imported now, not in the middle of training
+            self._graph = GraphRenderer(self._server.publish)
         if show_url:
             print(f"live page: {self.url}  (the finished run is saved to {self.path})",
                   flush=True)
@@ -124,11 +127,12 @@ class Watch:
         if self._previous is not None:
             self._update()
         elif time.perf_counter() >= self._next_update:
-            self._previous = {name: np.array(p.numpy(), copy=True)
-                              for name, p in self.model.named_parameters()}
+            self._copy_parameters()
         controls = self.controls
         if controls.paused or controls.pending:
             controls.wait_while_paused(self._carry_out, self._show_pause, self._keep_waiting)
+            if controls.paused:  # one step at a time: measure exactly this step's update
+                self._copy_parameters()
             self._server.publish("control", self._control_state())
 
     def log(self, **metrics):
@@ -236,6 +240,11 @@ class Watch:
         groups = getattr(self.optimizer, "param_groups", None)
         return float(groups[0]["lr"]) if groups else None
 
+    def _copy_parameters(self):
+        """The weights before a step, for the update-to-weight ratio of the next update."""
+        self._previous = {name: np.array(p.numpy(), copy=True)
+                          for name, p in self.model.named_parameters()}
+
     def _keep_waiting(self):
         return not self.closed and self.pages > 0
 
@@ -264,15 +273,23 @@ class Watch:
         if self._graph is not None and started >= self._next_graph and self.pages > 0 \
                 and self.train_probe is not None:
             self._graph.submit(self._graph_text(), self.steps)
-            self._next_graph = time.perf_counter() + self.graph_every
+            # graphviz runs beside training: its last drawing's time counts in the budget too
+            drawing = self._graph.seconds if self.overhead is None else \
+                self._graph.seconds / self.overhead
+            self._next_graph = time.perf_counter() + max(self.graph_every, drawing)
         spent = time.perf_counter() - started
         wait = self.every if self.overhead is None else max(self.every, spent / self.overhead)
         self._next_update = time.perf_counter() + wait
 
     def _probe(self, points):
         """The update's measurements (the model already in eval mode); adds the probe curves."""
-        found = {"parameters": probes.parameter_stats(self.model, self._previous),
-                 "weights": probes.weight_images(self.model)}
+        parameters = probes.parameter_stats(self.model, self._previous)
+        if self._previous is None and self._latest is not None:
+            # no copy from the step before (an update when pausing): keep the last ratios
+            last = {p["name"]: p["ratio"] for p in self._latest["parameters"]}
+            for p in parameters:
+                p["ratio"] = last.get(p["name"])
+        found = {"parameters": parameters, "weights": probes.weight_images(self.model)}
         if self.train_probe is not None:
             inputs, targets = self.train_probe
             layers, outputs, cost = probes.layer_probe(self.model, self.loss_fn, inputs, targets)
