@@ -16,7 +16,7 @@ loaded machine's noise touches less than the wall-time ratio), for
   W1    784-30-10 sigmoid, quadratic cost, SGD η = 3.0, mini-batch 10, one epoch of the
         60,000 training images (6,000 steps);
   toy   make_moons(2000, noise=0.15), 2-16-2 tanh, cross-entropy, SGD 0.3, mini-batch 10,
-        5 epochs (1,000 steps, each much cheaper than W1's: the harder case for the page).
+        40 epochs (8,000 steps, each much cheaper than W1's: the harder case for the page).
 
 Usage:
     .venv/bin/python benchmarks/bench_live.py --rounds 5
@@ -42,7 +42,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 import bench_mnist as b
 
-workload, mode, client = {workload!r}, {mode!r}, {client!r}
+workload, mode, client, graph = {workload!r}, {mode!r}, {client!r}, {graph!r}
 if workload == "W1":
     images, labels, targets = b.load_data({examples})
     runner = b.TinygradEdu(b.initial_weights((784, 30, 10), 0, lecture=True), "sigmoid",
@@ -58,13 +58,13 @@ else:
     runner.loss_fn = nn.CrossEntropyLoss()
     runner.optimizer = optim.SGD(runner.model.parameters(), lr=0.3)
     order = b.batches(len(images), 10, 0)
-    epochs = 5
+    epochs = 40
 model, loss_fn, optimizer = runner.model, runner.loss_fn, runner.optimizer
 watch, reader = None, None
 if mode == "on":
     watch = tg.live.watch(model, data=(images[:1000], targets[:1000]), loss_fn=loss_fn,
                           optimizer=optimizer, path=os.path.join(tempfile.mkdtemp(), "run.html"),
-                          show_url=False)
+                          show_url=False, graph_every=4.0 if graph else 0)
     if client == "chromium":
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -111,9 +111,9 @@ print(json.dumps({{"seconds": seconds, "updates": updates, "in_step": in_step}})
 """
 
 
-def run(workload, mode, examples, client):
+def run(workload, mode, examples, client, graph):
     code = CHILD.format(tree=TREE, benchmarks=HERE, workload=workload, mode=mode,
-                        examples=examples, client=client)
+                        examples=examples, client=client, graph=graph)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -124,6 +124,8 @@ def main(argv=None):
     parser.add_argument("--examples", type=int, default=60000, help="W1's training examples")
     parser.add_argument("--client", choices=("sse", "chromium"), default="sse")
     parser.add_argument("--workloads", default="W1,toy")
+    parser.add_argument("--no-graph", action="store_true",
+                        help="the page without the graph of one example (graph_every=0)")
     args = parser.parse_args(argv)
     results = {}
     for workload in args.workloads.split(","):
@@ -132,7 +134,7 @@ def main(argv=None):
         for round_number in range(args.rounds):
             modes = ("off", "on") if round_number % 2 == 0 else ("on", "off")
             for mode in modes:
-                found = run(workload, mode, args.examples, args.client)
+                found = run(workload, mode, args.examples, args.client, not args.no_graph)
                 samples[mode].append(found["seconds"])
                 if mode == "on":
                     updates.append(found["updates"])
@@ -145,7 +147,8 @@ def main(argv=None):
               f"ratio {on / off:.3f} ({(on / off - 1) * 100:+.1f}%); "
               f"{100 * share:.1f}% of the run inside watch.step(); "
               f"{statistics.median(updates):.0f} updates pushed "
-              f"(medians of {args.rounds} interleaved rounds; client: {args.client})",
+              f"(medians of {args.rounds} interleaved rounds; client: {args.client}"
+              f"{', no graph' if args.no_graph else ''})",
               flush=True)
     return results
 
