@@ -92,7 +92,26 @@ def check_06(out, result):
         assert text in out
 
 
-CHECKS = {"02": check_02, "03": check_03, "04": check_04, "05": check_05, "06": check_06}
+def check_15(out, result):
+    import json
+    import socket
+
+    mnist, toy = result["mnist"], result["toy"]
+    assert out.count("live page: http://127.0.0.1:") == 2 and mnist["updates"] >= 2
+    assert toy["after"] > 0.9 and toy["after"] > toy["before"] + 0.2 and toy["changed"] > 0.05
+    assert f"{100 * toy['after']:.1f}% after" in out
+    for page in (mnist["page"], toy["page"]):
+        text = open(page, encoding="utf-8").read()
+        state = json.loads(text.split('id="live-state">')[1].split("</script>")[0])
+        assert state["control"]["closed"] and state["series"]["loss"]
+    assert "w ← w − η b" in open(result["stepper"], encoding="utf-8").read()  # SGD momentum
+    port = int(out.split("live page: http://127.0.0.1:")[1].split("/")[0])
+    with socket.socket() as probe:                                    # the server is gone
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+CHECKS = {"02": check_02, "03": check_03, "04": check_04, "05": check_05, "06": check_06,
+          "15": check_15}
 
 
 # ----- the tests -----------------------------------------------------------------------------

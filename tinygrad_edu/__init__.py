@@ -32,7 +32,7 @@ __all__ = [
     "check_rules", "GradcheckError", "save", "load",
     "nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron", "serialization",
     "explain", "plots", "float", "double", "long", "int", "bool", "Generator", "multinomial",
-    "randperm", "allclose",
+    "randperm", "allclose", "live",
 ] + _torch_functions.__all__
 
 
@@ -49,7 +49,7 @@ Tensor.explain = _explain
 # lesson about tensors does not pay for graphviz, tqdm or the MNIST reader.
 _SUBMODULES = {"nn": ".nn", "optim": ".optim", "data": ".data", "train": ".train",
                "tune": ".tune", "perceptron": ".perceptron", "serialization": ".serialization",
-               "core": ".core", "ops": ".core.ops", "viz": ".lens.viz", "explain": ".lens.explain",
+               "core": ".core", "ops": ".core.ops", "live": ".live", "viz": ".lens.viz", "explain": ".lens.explain",
                "equations": ".lens.equations", "plots": ".lens.plots"}
 _LENS_FUNCTIONS = {"gradcheck", "gradgradcheck", "check_rules", "GradcheckError"}
 

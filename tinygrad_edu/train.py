@@ -333,7 +333,7 @@ def predict(model, x, batch_size=1000):
 def fit(model, train_data, loss_fn, optimizer, epochs=1, batch_size=10, val_data=None,
         metric="accuracy", patience=None, min_delta=0.0, restore_best=True, l2=0.0,
         scheduler=None, progress=True, seed=None, callbacks=None, max_grad_norm=None,
-        train_accuracy=False):
+        train_accuracy=False, live=False):
     """Train `model` with mini-batches for some epochs; returns a `History`.
 
     Each epoch: for each mini-batch of the shuffled training set, `loss = loss_fn(model(x), y)
@@ -363,6 +363,9 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, batch_size=10, val_data
         callbacks: functions called as callback(history, model) after each epoch; True stops.
         max_grad_norm: rescale gradients so that their joint L2 norm is at most this.
         train_accuracy: also measure the training accuracy each epoch (shows overfitting).
+        live: True opens a live page of the run (tg.live.watch; its address is printed), a
+            dict gives watch()'s options (port, path, every, ...), and a Watch is used as it
+            is (and left open). The page's server stops when fit ends.
 
     Returns:
         A History.
@@ -376,14 +379,17 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, batch_size=10, val_data
     loader = _training_loader(train_data, batch_size, seed)
     callbacks = list(callbacks or [])
     history, early_stopping = History(), _EarlyStopping(metric, min_delta, patience, restore_best)
-    with _ProgressDisplay(progress, len(loader), epochs) as display:
+    with _ProgressDisplay(progress, len(loader), epochs) as display, \
+            _live_page(live, model, loader, loss_fn, optimizer, val_data) as watch:
         model.train()
         for epoch in range(1, epochs + 1):
             display.start_epoch(epoch)
             mean_loss = _train_epoch(model, loader, loss_fn, optimizer, l2, max_grad_norm,
-                                     display.bar, epoch, history)
+                                     display.bar, epoch, history, watch)
             monitored, postfix = _validate(model, loader, val_data, loss_fn, mean_loss,
                                            train_accuracy, early_stopping, epoch, history)
+            if watch is not None:
+                watch.log_epoch(history)
             display.end_epoch(epoch, postfix)
             _step_scheduler(scheduler, monitored)
             if _should_stop(history, model, callbacks, early_stopping, epoch, epochs):
@@ -423,7 +429,8 @@ def _training_loader(train_data, batch_size, seed):
     return _loader(train_data, batch_size, True, seed, "fit")
 
 
-def _train_epoch(model, loader, loss_fn, optimizer, l2, max_grad_norm, bar, epoch, history):
+def _train_epoch(model, loader, loss_fn, optimizer, l2, max_grad_norm, bar, epoch, history,
+                 watch=None):
     """One pass over the mini-batches: forward, cost (+ L2), zero_grad, backward, step. Returns
     the mean loss, and records it, the learning rate and the seconds in `history`. The loop over
     the batches is kept lean: it is the hot one."""
@@ -453,6 +460,8 @@ def _train_epoch(model, loader, loss_fn, optimizer, l2, max_grad_norm, bar, epoc
             if max_grad_norm is not None:
                 _clip_gradients(parameters, max_grad_norm)
             step()
+            if watch is not None:
+                watch.step(loss=value)
             total += value
             if bar is not None:
                 since_update += 1
@@ -591,6 +600,12 @@ class _ProgressDisplay:
             self.bar.n = self.batches
             self.bar.refresh()
             self.bar.write(f"epoch {epoch}/{self.epochs}: {postfix.replace('=', ' ')}")
+
+
+def _live_page(live, model, loader, loss_fn, optimizer, val_data):
+    """fit's live page as a context manager giving the Watch (or None); see tinygrad_edu.live."""
+    from .live.fit_page import FitPage  # lazy: fit without a page never loads the server
+    return FitPage(live, model, loader.dataset, loss_fn, optimizer, val_data)
 
 
 def _progress_bar(batches, epochs):

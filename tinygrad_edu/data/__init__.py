@@ -3,6 +3,7 @@
 from tinygrad_edu.data.dataset import Dataset, Subset, TensorDataset, random_split
 from tinygrad_edu.data.loader import DataLoader, default_collate
 from tinygrad_edu.data.mnist import IDXError, average_darkness_baseline, load_mnist, read_idx
+from tinygrad_edu.data.toy import make_circles, make_moons, make_spiral, make_xor
 
 __all__ = [
     "Dataset",
@@ -15,4 +16,8 @@ __all__ = [
     "read_idx",
     "load_mnist",
     "average_darkness_baseline",
+    "make_moons",
+    "make_circles",
+    "make_spiral",
+    "make_xor",
 ]

@@ -32,9 +32,10 @@ from importlib.resources import files
 
 from .explain import summarize
 from .trace import trace_backward
+from .training_step import cost_step, forward_steps, update_steps
 from .viz import _Graph, _dot_text, _run_dot
 
-__all__ = ["html", "stepper_steps"]
+__all__ = ["html", "page_text", "stepper_steps"]
 
 _PLACEHOLDER = re.compile(r"__(TITLE|SVG|STEPS|SCRIPT)__")
 
@@ -70,6 +71,7 @@ def stepper_steps(trace, max_elements=8, precision=4):
                 "value": summarize(s.gradient, max_elements, precision, one_line=False),
             })
         steps.append({
+            "kind": "backward",
             "number": step.number,
             "op_node": f"op{position}",
             "tensor_node": f"t{position}",
@@ -112,9 +114,35 @@ def _page(title, svg, steps):
     return _PLACEHOLDER.sub(lambda match: parts[match.group(1)], _package_file("stepper.html"))
 
 
+def page_text(tensor, title=None, params=None, gradient=None, values=True, rankdir="TB",
+              max_elements=8, precision=4, optimizer=None):
+    """The stepper page as a str (what `html` writes; the live page serves it)."""
+    trace = trace_backward(tensor, gradient=gradient, params=params)
+    if not trace.steps:
+        raise ValueError("html: the tensor is a leaf (no op produced it), so backpropagation has "
+                         "no step to show; pass the result of a computation")
+    graph = _Graph(tensor, trace=trace)
+    dot_text = _dot_text(graph, values=values, rankdir=rankdir, max_elements=max_elements,
+                         precision=precision)
+    svg = _svg_body(_run_dot(dot_text, "svg"))
+    steps = stepper_steps(trace, max_elements, precision)
+    if optimizer is not None:
+        steps = (forward_steps(trace, max_elements, precision) + [cost_step(trace)] + steps
+                 + update_steps(trace, optimizer, max_elements, precision))
+        default = "One training step: forward, cost, backward, update"
+    else:
+        default = "Backpropagation step by step"
+    return _page(title or default, svg, steps)
+
+
 def html(tensor, path, title=None, params=None, gradient=None, values=True, rankdir="TB",
-         max_elements=8, precision=4):
+         max_elements=8, precision=4, optimizer=None):
     """Write a self-contained HTML page that steps through backpropagation from `tensor`.
+
+    With `optimizer`, the page walks the whole training step: the forward pass op by op with
+    the values, the cost, the backward pass, then the optimizer's update of each parameter
+    with its numbers (see training_step.py; the parameters and the optimizer are left as
+    they were).
 
     The page holds the graph as inline SVG (rendered by graphviz's `dot`) and a little plain
     JavaScript, nothing from the network. Next/Previous (or the arrow keys) walk the nodes in
@@ -131,6 +159,7 @@ def html(tensor, path, title=None, params=None, gradient=None, values=True, rank
         values: show each tensor's value in the picture.
         rankdir: "TB" or "LR".
         max_elements, precision: how numbers are shown (see `summarize`).
+        optimizer: the optimizer of the parameters: add the forward pass and its update.
 
     Returns:
         The path written.
@@ -141,17 +170,11 @@ def html(tensor, path, title=None, params=None, gradient=None, values=True, rank
 
     Example:
         >>> tg.viz.html(loss, "runs/stepper.html")     # .grad is left untouched
+        >>> tg.viz.html(loss, "runs/step.html", optimizer=opt)   # the whole training step
     """
-    trace = trace_backward(tensor, gradient=gradient, params=params)
-    if not trace.steps:
-        raise ValueError("html: the tensor is a leaf (no op produced it), so backpropagation has "
-                         "no step to show; pass the result of a computation")
-    graph = _Graph(tensor, trace=trace)
-    dot_text = _dot_text(graph, values=values, rankdir=rankdir, max_elements=max_elements,
-                         precision=precision)
-    svg = _svg_body(_run_dot(dot_text, "svg"))
-    steps = stepper_steps(trace, max_elements, precision)
-    page = _page(title or "Backpropagation step by step", svg, steps)
+    page = page_text(tensor, title=title, params=params, gradient=gradient, values=values,
+                     rankdir=rankdir, max_elements=max_elements, precision=precision,
+                     optimizer=optimizer)
     path = os.fspath(path)
     directory = os.path.dirname(path)
     if directory:

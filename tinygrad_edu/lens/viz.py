@@ -477,18 +477,20 @@ def draw(tensor, path, format=None, **options):
 # ---------------------------------------------------------------------------------------------
 
 def html(tensor, path, title=None, params=None, gradient=None, values=True, rankdir="TB",
-         max_elements=8, precision=4):
-    """Write the backprop stepper: a self-contained HTML page with Next/Previous through backward().
+         max_elements=8, precision=4, optimizer=None):
+    """Write the backprop stepper: a self-contained HTML page with Next/Previous through backward()
+    (with `optimizer`: through the whole training step, forward, cost, backward and update).
 
     The arguments, the return value (the path written) and the errors (GraphvizNotFound,
     ValueError for a leaf) are those of `tinygrad_edu.lens.stepper.html`, which this calls.
 
     Example:
         >>> tg.viz.html(loss, "runs/stepper.html")
+        >>> tg.viz.html(loss, "runs/step.html", optimizer=opt)
     """
     # stepper.py imports this module for the SVG of the graph; importing it only when the page
     # is written keeps `import viz` free of the stepper and the two modules free of a cycle.
     from .stepper import html as write_stepper_page
     return write_stepper_page(tensor, path, title=title, params=params, gradient=gradient,
                               values=values, rankdir=rankdir, max_elements=max_elements,
-                              precision=precision)
+                              precision=precision, optimizer=optimizer)
