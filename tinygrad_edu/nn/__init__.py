@@ -17,6 +17,9 @@ from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatt
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyCost, CrossEntropyLoss,
                      LogLikelihoodCost, MSELoss, NLLLoss, QuadraticCost, l2_penalty)
 from .module import IncompatibleKeys, Module, Parameter, functional_call
+from .embedding import Embedding, LayerNorm
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .attention import MultiheadAttention, TransformerEncoderLayer, causal_mask
 
 __all__ = [
     "Module", "Parameter", "IncompatibleKeys", "functional_call", "functional", "init",
@@ -26,4 +29,6 @@ __all__ = [
     "LogSoftmax", "LECTURE_ACTIVATIONS",
     "QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost", "MSELoss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "l2_penalty",
+    "Embedding", "LayerNorm", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
+    "MultiheadAttention", "TransformerEncoderLayer", "causal_mask",
 ]
