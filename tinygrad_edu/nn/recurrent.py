@@ -32,10 +32,10 @@ _STEP_LISTENERS = []
 
 
 def add_step_listener(listener):
-    """Call listener(layer, direction, time, tensors) after every step of every recurrent layer.
+    """Call listener(layer, direction, time, inputs, outputs) after every step of every recurrent layer.
 
-    `tensors` is a dict of the step's named tensors ("h", and "c" for an LSTM, plus the
-    gates). Returns a function that removes the listener. Used by lens.timesteps.record_steps.
+    `inputs` is (x_t, h_{t−1}) (and c_{t−1} for an LSTM), `outputs` the dict {"h": h_t} (and
+    "c": c_t). Returns a function that removes the listener. Used by lens.timesteps.
     """
     _STEP_LISTENERS.append(listener)
     return lambda: _STEP_LISTENERS.remove(listener) if listener in _STEP_LISTENERS else None
@@ -337,13 +337,14 @@ class _RNNBase(Module):
         times = range(len(steps) - 1, -1, -1) if direction else range(len(steps))
         outputs = [None] * len(steps)
         for t in times:
+            previous = state if self.mode == "LSTM" else (state,)
             state = cell(steps[t], state, *params, **kwargs)
             h = state[0] if self.mode == "LSTM" else state
             outputs[t] = h
             if _STEP_LISTENERS:
-                tensors = {"h": h} if self.mode != "LSTM" else {"h": h, "c": state[1]}
+                outputs_of_step = {"h": h} if self.mode != "LSTM" else {"h": h, "c": state[1]}
                 for listener in list(_STEP_LISTENERS):
-                    listener(layer, direction, t, tensors)
+                    listener(layer, direction, t, (steps[t],) + tuple(previous), outputs_of_step)
         return outputs, (state if self.mode == "LSTM" else (state,))
 
     def _forward(self, input, hx_list):
