@@ -3,6 +3,7 @@
 from tinygrad_edu.data.dataset import Dataset, Subset, TensorDataset, random_split
 from tinygrad_edu.data.loader import DataLoader, default_collate
 from tinygrad_edu.data.mnist import IDXError, average_darkness_baseline, load_mnist, read_idx
+from tinygrad_edu.data.text import CharTokenizer, context_windows, load_names, padded_sequences
 
 __all__ = [
     "Dataset",
@@ -15,4 +16,8 @@ __all__ = [
     "read_idx",
     "load_mnist",
     "average_darkness_baseline",
+    "load_names",
+    "CharTokenizer",
+    "context_windows",
+    "padded_sequences",
 ]
