@@ -92,7 +92,28 @@ def check_06(out, result):
         assert text in out
 
 
+def check_13(out, result):
+    models = result["models"]
+    stateless = models["feedforward, one digit pair a step"]
+    rnn = models["RNN, one digit pair a step"]
+    assert rnn["digits"] > 0.99 and rnn["sums"] > 0.95 and rnn["long_sums"] > 0.9
+    assert stateless["digits"] < 0.8 and stateless["sums"] < 0.3  # no memory, no carry
+    whole = models["feedforward, all 8 pairs at once"]
+    assert whole["sums"] < rnn["sums"] - 0.5 and whole["long_sums"] is None
+    for model in models.values():
+        assert f"{100 * model['sums']:.1f}%" in out
+    assert result["steps_recorded"] == 4 and "δ(h[t=2]) += δ(linear[t=3]) @ rnn.weight_hh_l0" \
+        in result["equations"]
+    small, one, large = (result["ratio"][f"W_hh = {s}·I"] for s in (0.5, 1.0, 1.5))
+    assert small == pytest.approx(0.5 ** 11, rel=0.01) and one == pytest.approx(1.0, rel=1e-3)
+    assert large == pytest.approx(1.5 ** 11, rel=0.01)  # tanh′ ≈ 1: the factor is W_hh's
+    clip = result["clipping"]
+    assert clip["before"] > 100 and clip["after"] == pytest.approx(1.0, rel=1e-4)
+    assert clip["cosine"] == pytest.approx(1.0)
+
+
 CHECKS = {"02": check_02, "03": check_03, "04": check_04, "05": check_05, "06": check_06}
+CHECKS.update({"13": check_13})  # the lessons on networks with memory (issue 14)
 
 
 # ----- the tests -----------------------------------------------------------------------------

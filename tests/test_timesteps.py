@@ -149,6 +149,16 @@ def test_clip_grad_norm_matches_torch(max_norm, norm_type):
         assert cosine == pytest.approx(1.0)  # the direction is kept
 
 
+def test_clip_grad_norm_reads_a_generator_once():
+    """model.parameters() is a generator: the norm and the scaling must see the same list."""
+    layer = nn.Linear(3, 2)
+    layer(tg.randn(4, 3)).sum().backward()
+    total = nn.utils.clip_grad_norm_(layer.parameters(), 0.01).item()
+    assert total > 0.01
+    joined = np.concatenate([p.grad.numpy().ravel() for p in layer.parameters()])
+    assert np.linalg.norm(joined) == pytest.approx(0.01, rel=1e-4)
+
+
 def test_clip_grad_value_and_errors():
     p = tg.tensor([0.0, 0.0, 0.0], requires_grad=True)
     p.grad = tg.tensor([-3.0, 0.5, 2.0])

@@ -34,7 +34,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     """
     if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or max_norm < 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be a number ≥ 0, got {max_norm!r}")
-    grads = [p.grad.numpy() for p in _with_grads(parameters)]
+    parameters = _with_grads(parameters)  # a generator (model.parameters()) is read once
+    grads = [p.grad.numpy() for p in parameters]
     if not grads:
         return Tensor(np.zeros((), dtype=np.float32))
     norm_type = float(norm_type)
@@ -52,7 +53,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     coefficient = max_norm / (total + 1e-6)
     if coefficient < 1:
         with no_grad():
-            for p in _with_grads(parameters):
+            for p in parameters:
                 p.grad.mul_(coefficient)
     return Tensor(np.asarray(total, dtype=grads[0].dtype))
 
