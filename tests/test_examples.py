@@ -112,8 +112,36 @@ def check_13(out, result):
     assert clip["cosine"] == pytest.approx(1.0)
 
 
+def check_14(out, result):
+    import math as _math
+    from tinygrad_edu.data import load_names
+    losses, uniform = result["losses"], result["uniform"]
+    assert uniform == pytest.approx(_math.log(27))
+    # the bigram's loss recomputed here from the counts of the same split (seeded shuffle)
+    names = load_names(shuffle=True, seed=42)
+    train, val = names[:2000], names[2000:2300]
+    index = {c: i + 1 for i, c in enumerate("abcdefghijklmnopqrstuvwxyz")}
+    pairs = lambda words: [(a, b) for w in words  # noqa: E731
+                           for a, b in zip([0] + [index[c] for c in w], [index[c] for c in w] + [0])]
+    counts = np.ones((27, 27))
+    for a, b in pairs(train):
+        counts[a, b] += 1
+    probabilities = counts / counts.sum(axis=1, keepdims=True)
+    expected = -np.mean([np.log(probabilities[a, b]) for a, b in pairs(val)])
+    assert losses["bigram (counts)"]["val"] == pytest.approx(expected)
+    assert result["characters"] == len(pairs(val))
+    bigram = losses["bigram (counts)"]["val"]
+    for name in ("RNN", "LSTM"):  # a memory of the whole name beats the last character
+        assert losses[name]["val"] < bigram - 0.03
+    for name, loss in losses.items():
+        assert loss["val"] < uniform - 0.8, name
+        assert f"{loss['val']:.4f}" in out and f"{loss['train']:.4f}" in out
+    for name, drawn in result["samples"].items():
+        assert len(drawn) == 6 and all(set(w) <= set(index) and len(w) < 16 for w in drawn), name
+
+
 CHECKS = {"02": check_02, "03": check_03, "04": check_04, "05": check_05, "06": check_06}
-CHECKS.update({"13": check_13})  # the lessons on networks with memory (issue 14)
+CHECKS.update({"13": check_13, "14": check_14})  # the lessons on networks with memory (issue 14)
 
 
 # ----- the tests -----------------------------------------------------------------------------
