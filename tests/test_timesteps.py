@@ -169,3 +169,12 @@ def test_clip_grad_value_and_errors():
         nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
     with pytest.raises(ValueError, match="max_norm must be a number"):
         nn.utils.clip_grad_norm_([p], -1)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
+def test_the_stepper_page_walks_through_time_by_name(tmp_path):
+    _, _, output, record = unrolled("RNN", 3)
+    path = tg.viz.html(output[-1].sum(), tmp_path / "stepper.html")
+    page = open(path, encoding="utf-8").read()
+    for t in range(3):
+        assert f"h[t={t}]" in page
