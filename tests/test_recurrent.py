@@ -273,3 +273,12 @@ def test_gradcheck_through_time_catches_a_planted_wrong_rule():
             gradcheck(lambda x: lstm(x)[0], [x])
     finally:
         tg.ops.Tanh.backward = original
+
+
+def test_unbatched_initial_state_shape_is_checked():
+    gru = nn.GRU(2, 3, num_layers=2)
+    out, h = gru(tg.randn(4, 2), tg.zeros(2, 3))
+    assert out.shape == (4, 3) and h.shape == (2, 3)
+    with pytest.raises(ValueError, match=r"GRU: h_0 has shape \(1, 3\); expected \(2, 3\), "
+                                         r"\(num_layers·directions, hidden_size\) for an unbatched"):
+        gru(tg.randn(4, 2), tg.zeros(1, 3))

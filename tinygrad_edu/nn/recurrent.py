@@ -297,14 +297,16 @@ class _RNNBase(Module):
         expected = (layers, batch, self.hidden_size)
         if state is None:
             return _zeros(expected, dtype)
-        if unbatched:
-            state = state.unsqueeze(1)
-        if state.shape != expected:
-            shown = expected[:1] + expected[2:] if unbatched else expected
-            raise ValueError(f"{type(self).__name__}: {what} has shape "
-                             f"{state.shape if not unbatched else state.shape[:1] + state.shape[2:]}"
-                             f"; expected {shown} (num_layers·directions, batch, hidden_size)")
-        return state
+        if not isinstance(state, Tensor):
+            raise TypeError(f"{type(self).__name__}: {what} must be a Tensor or None, got "
+                            f"{type(state).__name__}")
+        wanted = (layers, self.hidden_size) if unbatched else expected
+        if state.shape != wanted:
+            layout = "(num_layers·directions, hidden_size) for an unbatched input" if unbatched \
+                else "(num_layers·directions, batch, hidden_size)"
+            raise ValueError(f"{type(self).__name__}: {what} has shape {state.shape}; expected "
+                             f"{wanted}, {layout}")
+        return state.unsqueeze(1) if unbatched else state
 
     def _run(self, input, states):
         """Unroll over time. states: a list of (L·D, B, H) tensors (1 for RNN/GRU, 2 for LSTM).
