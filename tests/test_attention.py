@@ -208,3 +208,14 @@ def test_multihead_attention_passes_gradcheck():
     mask = tg.tensor(np.triu(np.ones((3, 3), dtype=bool), 1))
     gradcheck(lambda x: mha(x, x, x, attn_mask=mask)[0], [x])
     gradgradcheck(lambda x: mha(x, x, x, attn_mask=mask)[0], [x])
+
+
+def test_transformer_encoder_layer_passes_gradcheck_and_gradgradcheck():
+    tg.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.0, norm_first=True,
+                                       dtype="float64")
+    x = tg.tensor(np.random.default_rng(9).standard_normal((3, 1, 4)), requires_grad=True)
+    mask = tg.tensor(np.triu(np.ones((3, 3), dtype=bool), 1))
+    gradcheck(lambda x: layer(x, src_mask=mask), [x])
+    # relu has a kink at 0; away from it the layer is twice differentiable
+    gradgradcheck(lambda x: layer(x, src_mask=mask), [x])
