@@ -110,8 +110,56 @@ def check_15(out, result):
         assert probe.connect_ex(("127.0.0.1", port)) != 0
 
 
-CHECKS = {"02": check_02, "03": check_03, "04": check_04, "05": check_05, "06": check_06,
-          "15": check_15}
+def check_13(out, result):
+    models = result["models"]
+    stateless = models["feedforward, one digit pair a step"]
+    rnn = models["RNN, one digit pair a step"]
+    assert rnn["digits"] > 0.99 and rnn["sums"] > 0.95 and rnn["long_sums"] > 0.9
+    assert stateless["digits"] < 0.8 and stateless["sums"] < 0.3  # no memory, no carry
+    whole = models["feedforward, all 8 pairs at once"]
+    assert whole["sums"] < rnn["sums"] - 0.5 and whole["long_sums"] is None
+    for model in models.values():
+        assert f"{100 * model['sums']:.1f}%" in out
+    assert result["steps_recorded"] == 4 and "δ(h[t=2]) += δ(linear[t=3]) @ rnn.weight_hh_l0" \
+        in result["equations"]
+    small, one, large = (result["ratio"][f"W_hh = {s}·I"] for s in (0.5, 1.0, 1.5))
+    assert small == pytest.approx(0.5 ** 11, rel=0.01) and one == pytest.approx(1.0, rel=1e-3)
+    assert large == pytest.approx(1.5 ** 11, rel=0.01)  # tanh′ ≈ 1: the factor is W_hh's
+    clip = result["clipping"]
+    assert clip["before"] > 100 and clip["after"] == pytest.approx(1.0, rel=1e-4)
+    assert clip["cosine"] == pytest.approx(1.0)
+
+
+def check_14(out, result):
+    import math as _math
+    from tinygrad_edu.data import load_names
+    losses, uniform = result["losses"], result["uniform"]
+    assert uniform == pytest.approx(_math.log(27))
+    # the bigram's loss recomputed here from the counts of the same split (seeded shuffle)
+    names = load_names(shuffle=True, seed=42)
+    train, val = names[:2000], names[2000:2300]
+    index = {c: i + 1 for i, c in enumerate("abcdefghijklmnopqrstuvwxyz")}
+    pairs = lambda words: [(a, b) for w in words  # noqa: E731
+                           for a, b in zip([0] + [index[c] for c in w], [index[c] for c in w] + [0])]
+    counts = np.ones((27, 27))
+    for a, b in pairs(train):
+        counts[a, b] += 1
+    probabilities = counts / counts.sum(axis=1, keepdims=True)
+    expected = -np.mean([np.log(probabilities[a, b]) for a, b in pairs(val)])
+    assert losses["bigram (counts)"]["val"] == pytest.approx(expected)
+    assert result["characters"] == len(pairs(val))
+    bigram = losses["bigram (counts)"]["val"]
+    for name in ("RNN", "LSTM"):  # a memory of the whole name beats the last character
+        assert losses[name]["val"] < bigram - 0.03
+    for name, loss in losses.items():
+        assert loss["val"] < uniform - 0.8, name
+        assert f"{loss['val']:.4f}" in out and f"{loss['train']:.4f}" in out
+    for name, drawn in result["samples"].items():
+        assert len(drawn) == 6 and all(set(w) <= set(index) and len(w) < 16 for w in drawn), name
+
+
+CHECKS = {"02": check_02, "03": check_03, "04": check_04, "05": check_05, "06": check_06}
+CHECKS.update({"13": check_13, "14": check_14, "15": check_15})  # networks with memory (issue 14), the live page (issue 12)
 
 
 # ----- the tests -----------------------------------------------------------------------------

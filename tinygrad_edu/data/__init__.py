@@ -4,6 +4,7 @@ from tinygrad_edu.data.dataset import Dataset, Subset, TensorDataset, random_spl
 from tinygrad_edu.data.loader import DataLoader, default_collate
 from tinygrad_edu.data.mnist import IDXError, average_darkness_baseline, load_mnist, read_idx
 from tinygrad_edu.data.toy import make_circles, make_moons, make_spiral, make_xor
+from tinygrad_edu.data.text import CharTokenizer, context_windows, load_names, padded_sequences
 
 __all__ = [
     "Dataset",
@@ -20,4 +21,8 @@ __all__ = [
     "make_circles",
     "make_spiral",
     "make_xor",
+    "load_names",
+    "CharTokenizer",
+    "context_windows",
+    "padded_sequences",
 ]

@@ -197,8 +197,11 @@ def _dot_text(graph, values=False, gradients=False, backward=False, collapse=Non
     if collapse_style not in ("box", "cluster"):
         raise ValueError(f"to_dot: collapse_style must be 'box' or 'cluster', got "
                          f"{collapse_style!r}")
-    groups = _collapse_targets(collapse, names or {}) if collapse is not None else []
-    members = _members(graph, groups) if groups else {}
+    if hasattr(collapse, "dot_groups"):  # a grouping of its own: lens.timesteps' time steps
+        groups, members = collapse.dot_groups(graph.tensors)
+    else:
+        groups = _collapse_targets(collapse, names or {}) if collapse is not None else []
+        members = _members(graph, groups) if groups else {}
     boxed = collapse_style == "box"
     lines = ["digraph tinygrad_edu {",
              "  graph " + _attributes(rankdir=rankdir, fontname="Helvetica", label=title,
@@ -350,7 +353,9 @@ def to_dot(tensor, values=False, gradients=False, backward=False, params=None, c
         params: a module (its named_parameters) or a dict name -> tensor, to label parameters
             (modules label their parameters' `.name` anyway when called).
         collapse: a model (each child module with parameters becomes one box), a module, or a
-            list of modules, e.g. `collapse=model` draws "0: Linear(784→30)" as one box.
+            list of modules, e.g. `collapse=model` draws "0: Linear(784→30)" as one box; or
+            anything with dot_groups(tensors) -> (groups, members), like the time steps of
+            lens.timesteps.record_steps (one box or cluster per step of an unrolled RNN).
         collapse_style: "box" (one node per module) or "cluster" (a labelled frame around the
             module's nodes).
         rankdir: "TB" (top to bottom) or "LR" (left to right).

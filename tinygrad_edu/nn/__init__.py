@@ -9,7 +9,7 @@
 Functions (no modules) are in `nn.functional`; initializers in `nn.init`.
 """
 
-from . import functional, init
+from . import functional, init, utils
 from .activations import (LECTURE_ACTIVATIONS, Gaussian, Identity, LeakyReLU, LogSoftmax, ReLU,
                           SaturatedLinear, Sigmoid, Softmax, Step, Tanh)
 from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear,
@@ -17,13 +17,18 @@ from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatt
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyCost, CrossEntropyLoss,
                      LogLikelihoodCost, MSELoss, NLLLoss, QuadraticCost, l2_penalty)
 from .module import IncompatibleKeys, Module, Parameter, functional_call
+from .embedding import Embedding, LayerNorm
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .attention import MultiheadAttention, TransformerEncoderLayer, causal_mask
 
 __all__ = [
-    "Module", "Parameter", "IncompatibleKeys", "functional_call", "functional", "init",
+    "Module", "Parameter", "IncompatibleKeys", "functional_call", "functional", "init", "utils",
     "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dropout", "BatchNorm1d",
     "BatchNorm2d", "Identity", "Sequential", "ModuleList",
     "Step", "Sigmoid", "SaturatedLinear", "Tanh", "Gaussian", "ReLU", "LeakyReLU", "Softmax",
     "LogSoftmax", "LECTURE_ACTIVATIONS",
     "QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost", "MSELoss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "l2_penalty",
+    "Embedding", "LayerNorm", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
+    "MultiheadAttention", "TransformerEncoderLayer", "causal_mask",
 ]

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..core import Tensor, rng
 from ..core.functional import avg_pool2d, conv2d, fold, linear, max_pool2d, unfold
+from .embedding import embedding, layer_norm
 from .activations import gaussian, heaviside, identity, leaky_relu, relu, saturated_linear, \
     sigmoid, step, tanh
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, \
@@ -24,6 +25,7 @@ __all__ = [
     "gaussian", "relu", "leaky_relu", "dropout", "batch_norm", "quadratic_cost",
     "cross_entropy_cost", "log_likelihood_cost", "mse_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "l2_penalty", "one_hot",
+    "embedding", "layer_norm", "scaled_dot_product_attention",
 ]
 
 
@@ -40,6 +42,14 @@ def log_softmax(x, dim=-1):
 def logsumexp(x, dim=None, keepdim=False):
     """log Σ e^x over `dim` (all elements when None), as torch.logsumexp (the op LogSumExp)."""
     return x.logsumexp(dim, keepdim)
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None):
+    """softmax(Q Kᵀ / √E + mask) V, as torch's; documented in nn/attention.py, where it lives."""
+    # imported here, not at the top: nn/attention.py builds on this module (dropout, relu)
+    from .attention import scaled_dot_product_attention as attention
+    return attention(query, key, value, attn_mask, dropout_p, is_causal, scale)
 
 
 def dropout(x, p=0.5, training=True):
