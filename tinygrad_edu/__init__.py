@@ -30,7 +30,7 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "grad", "detect_anomaly",
     "is_anomaly_enabled", "AnomalyError", "registry", "manual_seed", "gradcheck", "gradgradcheck",
     "check_rules", "GradcheckError", "save", "load",
-    "nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron", "serialization",
+    "nn", "optim", "data", "utils", "train", "tune", "viz", "equations", "perceptron", "serialization",
     "explain", "plots", "float", "double", "long", "int", "bool", "Generator", "multinomial",
     "randperm", "allclose",
 ] + _torch_functions.__all__
@@ -49,7 +49,7 @@ Tensor.explain = _explain
 # lesson about tensors does not pay for graphviz, tqdm or the MNIST reader.
 _SUBMODULES = {"nn": ".nn", "optim": ".optim", "data": ".data", "train": ".train",
                "tune": ".tune", "perceptron": ".perceptron", "serialization": ".serialization",
-               "core": ".core", "ops": ".core.ops", "viz": ".lens.viz", "explain": ".lens.explain",
+               "core": ".core", "utils": ".utils", "ops": ".core.ops", "viz": ".lens.viz", "explain": ".lens.explain",
                "equations": ".lens.equations", "plots": ".lens.plots"}
 _LENS_FUNCTIONS = {"gradcheck", "gradgradcheck", "check_rules", "GradcheckError"}
 
