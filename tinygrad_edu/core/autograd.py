@@ -21,6 +21,7 @@ __all__ = [
     "Op", "registry", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "backward_walk", "backward", "grad",
     "topological_order", "call_rule", "prepare_roots", "use_tensor_class", "increment_version",
+    "NodeName", "AccumulateGrad",
 ]
 
 # The engine makes the outputs of ops, seeds and copies as Tensors; tensor.py hands it the class
@@ -97,6 +98,32 @@ def refresh_view(t):
     t._history = history
     t._ctx, t.requires_grad = fresh._ctx, fresh.requires_grad
     t._view_of = (source, op_class, params, _generation(source), _version(t))
+
+
+class NodeName(str):
+    """An op's name ("Mul", as in the error messages) that can also be called as PyTorch's
+    grad_fn.name(), which gives "MulBackward"."""
+
+    __slots__ = ()
+
+    def __call__(self):
+        return f"{self}Backward"
+
+
+class AccumulateGrad:
+    """What PyTorch's grad_fn.next_functions shows for a leaf that requires grad: the step
+    that adds the leaf's gradient into its .grad (`variable` is the leaf)."""
+
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"  # PyTorch's own string, for programs that print it
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,7 +292,14 @@ class Op:
     # -- descriptions for error messages, the graph pictures and explain() ---------------------
     @property
     def name(self):
-        return type(self).__name__
+        return NodeName(type(self).__name__)
+
+    @property
+    def next_functions(self):
+        """PyTorch's view of the graph from this node: one (node, 0) pair per input, the
+        input's grad_fn, AccumulateGrad for a leaf that requires grad, None otherwise."""
+        return tuple((t._ctx if t._ctx is not None else
+                      AccumulateGrad(t) if t.requires_grad else None, 0) for t in self.inputs)
 
     @classmethod
     def rule_summary(cls):
