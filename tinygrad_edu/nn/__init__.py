@@ -9,14 +9,16 @@
 Functions (no modules) are in `nn.functional`; initializers in `nn.init`.
 """
 
-from . import functional, init
+from . import functional, init, utils
+from .containers import ModuleDict, ParameterDict, ParameterList
 from .activations import (LECTURE_ACTIVATIONS, Gaussian, Identity, LeakyReLU, LogSoftmax, ReLU,
                           SaturatedLinear, Sigmoid, Softmax, Step, Tanh)
 from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear,
                      MaxPool2d, ModuleList, Sequential)
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyCost, CrossEntropyLoss,
                      LogLikelihoodCost, MSELoss, NLLLoss, QuadraticCost, l2_penalty)
-from .module import IncompatibleKeys, Module, Parameter, functional_call
+from .module import IncompatibleKeys, Module, Parameter, RemovableHandle, functional_call
+from .smooth_activations import GELU, SiLU, Softplus
 
 __all__ = [
     "Module", "Parameter", "IncompatibleKeys", "functional_call", "functional", "init",
@@ -26,4 +28,6 @@ __all__ = [
     "LogSoftmax", "LECTURE_ACTIVATIONS",
     "QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost", "MSELoss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "l2_penalty",
+    "utils", "ModuleDict", "ParameterList", "ParameterDict", "RemovableHandle", "GELU", "SiLU",
+    "Softplus",
 ]

@@ -17,6 +17,7 @@ from .activations import gaussian, heaviside, identity, leaky_relu, relu, satura
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, \
     cross_entropy_cost, l2_penalty, log_likelihood_cost, mse_loss, nll_loss, one_hot, \
     quadratic_cost
+from .smooth_activations import gelu, silu, softplus
 
 __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "softmax", "log_softmax",
@@ -24,6 +25,7 @@ __all__ = [
     "gaussian", "relu", "leaky_relu", "dropout", "batch_norm", "quadratic_cost",
     "cross_entropy_cost", "log_likelihood_cost", "mse_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "l2_penalty", "one_hot",
+    "gelu", "silu", "softplus",
 ]
 
 

@@ -1,6 +1,8 @@
-"""Elementwise ops: arithmetic, comparisons' gradients (max, where, clamp), casts and the functions eˣ, ln, √, |x|, sin, cos, ReLU, σ, tanh.
+"""Elementwise ops: arithmetic, comparisons' gradients (max, where, clamp), casts and the functions eˣ, ln, √, |x|, sin, cos, ReLU, σ, tanh, erf.
 
 Part of the rulebook (see ops/__init__.py for how to read a rule)."""
+
+import math
 
 import numpy as np
 
@@ -8,7 +10,7 @@ from ..autograd import Op
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Maximum", "Where", "Clamp", "Cast", "Exp",
-    "Log", "Sqrt", "Abs", "Sin", "Cos", "Relu", "Sigmoid", "Tanh",
+    "Log", "Sqrt", "Abs", "Sin", "Cos", "Relu", "Sigmoid", "Tanh", "Erf",
 ]
 
 
@@ -377,3 +379,24 @@ class Tanh(Op):
     def backward(self, grad_out):
         (out,) = self.saved_tensors
         return grad_out * (1 - out * out)
+
+
+# math.erf is exact to the last bit in float64; numpy has no erf of its own
+_ERF = np.frompyfunc(math.erf, 1, 1)
+
+
+class Erf(Op):
+    """out = erf x = (2/√π) ∫₀ˣ e^(−t²) dt   (the exact GELU is x · ½(1 + erf(x/√2)))
+
+    ∂out/∂x = (2/√π) · e^(−x²)
+    saves: x
+    """
+    chain_rule = {"x": "δ(out) ⊙ (2/√π) e^(−x²)"}
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return np.asarray(_ERF(x), dtype=x.dtype)  # (a 0-d x gives a Python float)
+
+    def backward(self, grad_out):
+        (x,) = self.saved_tensors
+        return grad_out * (2 / math.sqrt(math.pi)) * (-(x * x)).exp()
