@@ -212,7 +212,12 @@ LOADER_OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize("options", LOADER_OPTIONS, ids=[str(o) for o in LOADER_OPTIONS])
+LOADER_IDS = ["batch3", "drop_last", "unbatched", "batch_sampler", "sampler", "collate_fn",
+              "workers_pin_memory"]
+
+
+@pytest.mark.filterwarnings("ignore:'pin_memory' argument")
+@pytest.mark.parametrize("options", LOADER_OPTIONS, ids=LOADER_IDS)
 def test_dataloader_batches_match_torch(options):
     ours = ud.DataLoader(Squares(), **options)
     theirs = tud.DataLoader(TorchSquares(), **options)

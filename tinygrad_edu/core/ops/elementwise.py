@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..autograd import Op
+from ..dtypes import floating
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Maximum", "Where", "Clamp", "Cast", "Exp",
@@ -226,6 +227,8 @@ class Exp(Op):
     chain_rule = {"x": "δ(out) ⊙ out"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         with np.errstate(over="ignore"):
             out = np.exp(x)
         self.save_for_backward(out)
@@ -245,6 +248,8 @@ class Log(Op):
     chain_rule = {"x": "δ(out) / x"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         self.save_for_backward(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x)
@@ -263,6 +268,8 @@ class Sqrt(Op):
     chain_rule = {"x": "δ(out) / (2·out)"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         with np.errstate(invalid="ignore"):
             out = np.sqrt(x)
         self.save_for_backward(out)
@@ -299,6 +306,8 @@ class Sin(Op):
     chain_rule = {"x": "δ(out) ⊙ (cos x)"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         self.save_for_backward(x)
         return np.sin(x)
 
@@ -316,6 +325,8 @@ class Cos(Op):
     chain_rule = {"x": "δ(out) ⊙ (−sin x)"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         self.save_for_backward(x)
         return np.cos(x)
 
@@ -351,6 +362,8 @@ class Sigmoid(Op):
     chain_rule = {"x": "δ(out) ⊙ out ⊙ (1 − out)"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         # 1 / (1 + e⁻ˣ) is accurate on both sides (no 1 − tiny cancellation); only e⁻ˣ could
         # overflow, so its exponent is capped at ln(largest float): that changes σ(x) only where
         # it is below the smallest normal float, and it never gives inf or NaN.
@@ -372,6 +385,8 @@ class Tanh(Op):
     chain_rule = {"x": "δ(out) ⊙ (1 − out²)"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         out = np.tanh(x)
         self.save_for_backward(out)
         return out
@@ -394,6 +409,8 @@ class Erf(Op):
     chain_rule = {"x": "δ(out) ⊙ (2/√π) e^(−x²)"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         self.save_for_backward(x)
         return np.asarray(_ERF(x), dtype=x.dtype)  # (a 0-d x gives a Python float)
 
