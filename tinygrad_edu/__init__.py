@@ -10,6 +10,8 @@ import importlib
 
 from .core import Generator, allclose, multinomial, randperm
 from .core import get_default_dtype, set_default_dtype
+from .core import bernoulli, get_rng_state, initial_seed, normal, poisson, set_rng_state
+from .core.rng import default as default_generator  # torch.default_generator (a tg.Generator)
 from .core import (AnomalyError, Tensor, arange, bool_, cat, detect_anomaly, enable_grad, eye,
                    float32, float64, full, full_like, grad, int32, int64, is_anomaly_enabled,
                    is_grad_enabled, linspace, manual_seed, maximum, minimum, no_grad, ones,
@@ -34,6 +36,8 @@ __all__ = [
     "nn", "optim", "data", "utils", "train", "tune", "viz", "equations", "perceptron", "serialization",
     "explain", "plots", "float", "double", "long", "int", "bool", "Generator", "multinomial",
     "randperm", "allclose", "get_default_dtype", "set_default_dtype",
+    "normal", "bernoulli", "poisson", "initial_seed", "get_rng_state", "set_rng_state",
+    "default_generator",
 ] + _torch_functions.__all__
 
 

@@ -14,7 +14,8 @@ from .creation import (allclose, arange, cat, eye, full, full_like, linspace, ma
 from .creation import multinomial, randperm
 from .dtypes import get_default_dtype, set_default_dtype
 from .function import Function
-from .rng import Generator, manual_seed
+from .rng import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
+from .sampling import bernoulli, normal, poisson
 from .tensor import Tensor, bool_, broadcast_shape, float32, float64, int32, int64
 from .torch_functions import (abs, all, any, argmax, argmin, clamp, clip, clone, cos, detach, exp,
                               flatten, isfinite, isnan, log, log10, log_softmax, logsumexp, matmul,
@@ -32,5 +33,6 @@ __all__ = [
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "AnomalyError", "manual_seed", "torch_functions", "Generator",
     "multinomial", "randperm", "allclose", "function", "Function",
-    "dtypes", "get_default_dtype", "set_default_dtype",
+    "dtypes", "get_default_dtype", "set_default_dtype", "normal", "bernoulli", "poisson",
+    "initial_seed", "get_rng_state", "set_rng_state",
 ] + torch_functions.__all__

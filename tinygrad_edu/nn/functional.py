@@ -44,7 +44,7 @@ def logsumexp(x, dim=None, keepdim=False):
     return x.logsumexp(dim, keepdim)
 
 
-def dropout(x, p=0.5, training=True):
+def dropout(x, p=0.5, training=True, inplace=False, *, generator=None):
     """Inverted dropout: zero each element with probability p and scale the rest by 1/(1 − p).
 
     The scaling keeps the expected value of every element unchanged, so nothing needs
@@ -56,6 +56,9 @@ def dropout(x, p=0.5, training=True):
         x: a Tensor.
         p: the probability of dropping an element, in [0, 1].
         training: apply dropout (True) or return x unchanged (False).
+        inplace: accepted for PyTorch programs; a new tensor is returned either way.
+        generator: a tg.Generator for the mask (tinygrad_edu's addition; PyTorch's dropout
+            always draws from the default generator).
     """
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
@@ -65,7 +68,7 @@ def dropout(x, p=0.5, training=True):
     if p == 1.0:
         mask = np.zeros(x.shape, dtype=dtype)
     else:
-        keep = rng.default_generator().random(x.shape) >= p
+        keep = rng.numpy_generator(generator).random(x.shape) >= p
         mask = keep * np.asarray(1.0 / (1.0 - p), dtype=dtype)
     return x * Tensor(mask.astype(dtype, copy=False))
 
