@@ -9,6 +9,7 @@ recorded, gradcheck, and gradgradcheck. Coverage tests then fail when an op of
 """
 
 import importlib
+import math
 import importlib.util
 import pathlib
 import pkgutil
@@ -284,6 +285,8 @@ CASES = [
     Case("abs", lambda a: a.abs(), np.abs, (away(3, 4),), ("Abs",), ("abs",)),
     Case("abs_builtin", lambda a: abs(a), np.abs, (away(2, 3),), ("Abs",), ("__abs__",)),
     Case("sin", lambda a: a.sin(), np.sin, (randn(3, 4),), ("Sin",), ("sin",)),
+    Case("erf", lambda a: F.erf(a), np.vectorize(math.erf, otypes=[float]), (randn(3, 4),), ("Erf",),
+         ("F.erf",)),
     Case("cos", lambda a: a.cos(), np.cos, (randn(3, 4),), ("Cos",), ("cos",)),
     Case("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0), (away(3, 4),), ("Relu",),
          ("relu",)),

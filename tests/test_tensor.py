@@ -119,8 +119,8 @@ def test_manual_seed_makes_every_random_constructor_reproducible():
 
 
 def test_manual_seed_returns_the_generator_and_rejects_bad_seeds():
-    generator = tg.manual_seed(0)
-    assert generator is rng.default_generator()
+    generator = tg.manual_seed(0)  # the default tg.Generator, as torch.manual_seed returns
+    assert generator is rng.default and generator._generator is rng.default_generator()
     for bad in (-1, 1.5, "0", True):
         with pytest.raises(ValueError, match="manual_seed: seed must be a non-negative int"):
             tg.manual_seed(bad)

@@ -165,7 +165,7 @@ def test_clip_grad_value_and_errors():
     nn.utils.clip_grad_value_([p], 1.0)
     np.testing.assert_allclose(p.grad.numpy(), [-1.0, 0.5, 1.0])
     p.grad = tg.tensor([np.inf, 0.0, 0.0])
-    with pytest.raises(RuntimeError, match="clip_grad_norm_: the total norm of the gradients is inf"):
+    with pytest.raises(RuntimeError, match="clip_grad_norm_.*(inf|infinite|nan)"):
         nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
     with pytest.raises(ValueError, match="max_norm must be a number"):
         nn.utils.clip_grad_norm_([p], -1)

@@ -9,6 +9,9 @@
 import importlib
 
 from .core import Generator, allclose, multinomial, randperm
+from .core import get_default_dtype, set_default_dtype
+from .core import bernoulli, get_rng_state, initial_seed, normal, poisson, set_rng_state
+from .core.rng import default as default_generator  # torch.default_generator (a tg.Generator)
 from .core import (AnomalyError, Tensor, arange, bool_, cat, detect_anomaly, enable_grad, eye,
                    float32, float64, full, full_like, grad, int32, int64, is_anomaly_enabled,
                    is_grad_enabled, linspace, manual_seed, maximum, minimum, no_grad, ones,
@@ -30,9 +33,11 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "grad", "detect_anomaly",
     "is_anomaly_enabled", "AnomalyError", "registry", "manual_seed", "gradcheck", "gradgradcheck",
     "check_rules", "GradcheckError", "save", "load",
-    "nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron", "serialization",
+    "nn", "optim", "data", "utils", "train", "tune", "viz", "equations", "perceptron", "serialization",
     "explain", "plots", "float", "double", "long", "int", "bool", "Generator", "multinomial",
-    "randperm", "allclose", "live",
+    "randperm", "allclose", "live", "get_default_dtype", "set_default_dtype",
+    "normal", "bernoulli", "poisson", "initial_seed", "get_rng_state", "set_rng_state",
+    "default_generator",
 ] + _torch_functions.__all__
 
 
@@ -49,7 +54,7 @@ Tensor.explain = _explain
 # lesson about tensors does not pay for graphviz, tqdm or the MNIST reader.
 _SUBMODULES = {"nn": ".nn", "optim": ".optim", "data": ".data", "train": ".train",
                "tune": ".tune", "perceptron": ".perceptron", "serialization": ".serialization",
-               "core": ".core", "ops": ".core.ops", "live": ".live", "viz": ".lens.viz", "explain": ".lens.explain",
+               "core": ".core", "utils": ".utils", "ops": ".core.ops", "live": ".live", "viz": ".lens.viz", "explain": ".lens.explain",
                "equations": ".lens.equations", "plots": ".lens.plots"}
 _LENS_FUNCTIONS = {"gradcheck", "gradgradcheck", "check_rules", "GradcheckError"}
 

@@ -4,7 +4,7 @@ It imports nothing from the rest of tinygrad_edu. Everything outside it (nn, opt
 learner's view in lens/, training, tuning) uses only the public names exported here.
 """
 
-from . import autograd, functional, ops, rng, torch_functions
+from . import autograd, dtypes, function, functional, ops, rng, torch_functions
 from .autograd import (AnomalyError, Op, backward, backward_walk, call_rule, detect_anomaly,
                        enable_grad, grad, increment_version, is_anomaly_enabled,
                        is_grad_enabled, no_grad, prepare_roots, registry, set_grad_enabled, topological_order)
@@ -12,7 +12,10 @@ from .creation import (allclose, arange, cat, eye, full, full_like, linspace, ma
                        ones_like, rand, rand_like, randint, randn, randn_like, stack, tensor,
                        where, zeros, zeros_like)
 from .creation import multinomial, randperm
-from .rng import Generator, manual_seed
+from .dtypes import get_default_dtype, set_default_dtype
+from .function import Function
+from .rng import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
+from .sampling import bernoulli, normal, poisson
 from .tensor import Tensor, bool_, broadcast_shape, float32, float64, int32, int64
 from .torch_functions import (abs, all, any, argmax, argmin, clamp, clip, clone, cos, detach, exp,
                               flatten, isfinite, isnan, log, log10, log_softmax, logsumexp, matmul,
@@ -29,5 +32,7 @@ __all__ = [
     "topological_order", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "AnomalyError", "manual_seed", "torch_functions", "Generator",
-    "multinomial", "randperm", "allclose",
+    "multinomial", "randperm", "allclose", "function", "Function",
+    "dtypes", "get_default_dtype", "set_default_dtype", "normal", "bernoulli", "poisson",
+    "initial_seed", "get_rng_state", "set_rng_state",
 ] + torch_functions.__all__

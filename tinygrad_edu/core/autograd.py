@@ -13,6 +13,7 @@ import inspect
 
 import numpy as np
 
+from .node_names import AccumulateGrad, NodeName
 from .modes import (AnomalyError, _state, check_finite, describe_site, detect_anomaly,
                     enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
                     set_grad_enabled, user_site, user_site_exact)
@@ -21,6 +22,7 @@ __all__ = [
     "Op", "registry", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "backward_walk", "backward", "grad",
     "topological_order", "call_rule", "prepare_roots", "use_tensor_class", "increment_version",
+    "NodeName", "AccumulateGrad",
 ]
 
 # The engine makes the outputs of ops, seeds and copies as Tensors; tensor.py hands it the class
@@ -303,7 +305,14 @@ class Op:
     # -- descriptions for error messages, the graph pictures and explain() ---------------------
     @property
     def name(self):
-        return type(self).__name__
+        return NodeName(type(self).__name__)
+
+    @property
+    def next_functions(self):
+        """PyTorch's view of the graph from this node: one (node, 0) pair per input, the
+        input's grad_fn, AccumulateGrad for a leaf that requires grad, None otherwise."""
+        return tuple((t._ctx if t._ctx is not None else
+                      AccumulateGrad(t) if t.requires_grad else None, 0) for t in self.inputs)
 
     @classmethod
     def rule_summary(cls):

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from . import ops, rng
+from . import dtypes, ops, rng
 from .shapes import _normalize_dims, _shape_args, broadcast_shape
-from .tensor import Tensor, _as_dtype, _to_array, float32, int64
+from .tensor import Tensor, _as_dtype, _to_array, int64
 
 __all__ = [
     "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "randint",
@@ -88,7 +88,8 @@ def minimum(a, b):
 def tensor(data, dtype=None, requires_grad=False, name=None):
     """A new tensor holding a copy of `data` (number, nested list, numpy array or Tensor).
 
-    Python floats become float32 (the default float dtype); numpy arrays keep their dtype.
+    Python floats become the default float dtype (float32, see set_default_dtype); numpy arrays
+    keep their dtype.
 
     Example:
         >>> tg.tensor([[1, 2], [3, 4]], dtype=tg.float64, requires_grad=True)
@@ -100,7 +101,7 @@ def tensor(data, dtype=None, requires_grad=False, name=None):
 
 
 def _float_dtype(dtype):
-    dtype = _as_dtype(dtype) if dtype is not None else float32
+    dtype = _as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     return dtype
 
 
@@ -118,7 +119,8 @@ def ones(*shape, dtype=None, requires_grad=False):
 
 def full(shape, fill_value, dtype=None, requires_grad=False):
     if dtype is None:
-        dtype = float32 if isinstance(fill_value, float) else np.asarray(fill_value).dtype
+        dtype = dtypes.get_default_dtype() if isinstance(fill_value, float) else \
+            np.asarray(fill_value).dtype
         if dtype == np.int_ and not isinstance(fill_value, (bool, np.bool_)):
             dtype = int64
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
@@ -130,7 +132,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
         start, end = 0, start
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = int64 if is_int else float32
+        dtype = int64 if is_int else dtypes.get_default_dtype()
     return Tensor(np.arange(start, end, step, dtype=_as_dtype(dtype)), requires_grad)
 
 

@@ -13,7 +13,7 @@ from .tensor import Tensor, broadcast_shape
 
 __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "squared_error",
-    "softmax_cross_entropy",
+    "softmax_cross_entropy", "erf",
 ]
 
 
@@ -164,3 +164,10 @@ def softmax_cross_entropy(logits, targets, reduction="mean"):
                          f"probabilities ({n}, {k})")
     scale = 1.0 / n if reduction == "mean" else 1.0
     return ops.SoftmaxCrossEntropy.apply(logits, targets=target, scale=scale)
+
+
+def erf(x):
+    """The error function erf x, elementwise (op Erf); torch.erf. The exact GELU uses it."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"erf: expected a Tensor, got a {type(x).__name__}")
+    return ops.Erf.apply(x)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import autograd, ops
-from .shapes import _dim_keepdim, _normalize_dims
+from .shapes import _dim_keepdim, _normalize_dims, _reduction_dims
 
 __all__ = ["ReduceMixin"]
 
@@ -24,19 +24,19 @@ class ReduceMixin:
 
     def logsumexp(self, dim=None, keepdim=False, **kwargs):
         dim, keepdim = _dim_keepdim("logsumexp", dim, keepdim, kwargs)
-        dims = _normalize_dims(dim, self.ndim, "logsumexp", self.shape)
+        dims = _reduction_dims(dim, self.ndim, "logsumexp", self.shape)
         return ops.LogSumExp.apply(self, dims=dims, keepdim=keepdim)
 
     # -- reductions ------------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, **kwargs):
         """Sum over `dim` (int, tuple or None for all); `axis`/`keepdims` are accepted too."""
         dim, keepdim = _dim_keepdim("sum", dim, keepdim, kwargs)
-        dims = _normalize_dims(dim, self.ndim, "sum", self.shape)
+        dims = _reduction_dims(dim, self.ndim, "sum", self.shape)
         return ops.Sum.apply(self, dims=dims, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False, **kwargs):
         dim, keepdim = _dim_keepdim("mean", dim, keepdim, kwargs)
-        dims = _normalize_dims(dim, self.ndim, "mean", self.shape)
+        dims = _reduction_dims(dim, self.ndim, "mean", self.shape)
         count = int(np.prod([self.shape[d] for d in dims])) if dims else 1
         if count == 0:
             raise ValueError(f"mean: cannot average over an empty dimension (shape {self.shape})")
@@ -49,7 +49,7 @@ class ReduceMixin:
         dim, keepdim = _dim_keepdim("var", dim, keepdim, kwargs)
         if unbiased is not None:
             correction = 1 if unbiased else 0
-        dims = _normalize_dims(dim, self.ndim, "var", self.shape)
+        dims = _reduction_dims(dim, self.ndim, "var", self.shape)
         count = int(np.prod([self.shape[d] for d in dims])) if dims else 1
         if count - correction <= 0:
             raise ValueError(f"var: {count} element(s) with correction={correction} leave no "
@@ -63,7 +63,7 @@ class ReduceMixin:
     def max(self, dim=None, keepdim=False, **kwargs):
         """Largest element over `dim`; ties share the gradient equally."""
         dim, keepdim = _dim_keepdim("max", dim, keepdim, kwargs)
-        dims = _normalize_dims(dim, self.ndim, "max", self.shape)
+        dims = _reduction_dims(dim, self.ndim, "max", self.shape)
         if self._data.size == 0:
             raise ValueError(f"max: the tensor is empty (shape {self.shape})")
         return ops.Max.apply(self, dims=dims, keepdim=keepdim)
@@ -100,6 +100,8 @@ class ReduceMixin:
         if dim is None:
             return autograd.Tensor._make(np.asarray(function(self._data), dtype=np.int64), False, None)
         (axis,) = _normalize_dims(dim, self.ndim, op, self.shape)
+        if self.ndim == 0:  # dim 0 or −1 of a 0-d tensor, as PyTorch: index 0
+            return autograd.Tensor._make(np.zeros((), dtype=np.int64), False, None)
         result = function(self._data, axis=axis)
         if keepdim:
             result = np.expand_dims(result, axis)

@@ -63,6 +63,8 @@ class ShapeMixin:
 
     def transpose(self, dim0, dim1):
         d0, d1 = (_normalize_dims(d, self.ndim, "transpose", self.shape)[0] for d in (dim0, dim1))
+        if self.ndim == 0:  # transpose(0, 0) of a 0-d tensor, as PyTorch: the same values
+            return self.permute()
         dims = list(range(self.ndim))
         dims[d0], dims[d1] = dims[d1], dims[d0]
         return self.permute(*dims)

@@ -48,6 +48,13 @@ def _normalize_dims(dim, ndim, op, shape):
     return tuple(sorted(result))
 
 
+def _reduction_dims(dim, ndim, op, shape):
+    """The axes a reduction runs over: as _normalize_dims, but () for a 0-d tensor, which
+    accepts dim 0 and −1 as in PyTorch (there is nothing to reduce: the value stays)."""
+    dims = _normalize_dims(dim, ndim, op, shape)
+    return dims if ndim else ()
+
+
 def _dim_keepdim(op, dim, keepdim, kwargs):
     """Accept numpy's axis/keepdims beside PyTorch's dim/keepdim."""
     if kwargs:

@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from . import autograd, ops
+from . import autograd, dtypes, ops
 from .inplace import InPlaceMixin
 from .reduce_methods import ReduceMixin
 from .shape_methods import ShapeMixin
@@ -60,7 +60,7 @@ def _to_array(data, dtype=None):
         raise TypeError(f"tensor: cannot make a tensor from {data!r:.80} (it holds non-numbers "
                         f"or ragged lists)")
     if dtype is None and array.dtype == np.float64 and not isinstance(data, np.generic):
-        array = array.astype(np.float32)
+        array = array.astype(dtypes.get_default_dtype())
     return array
 
 
@@ -77,6 +77,19 @@ def _tensors_to_lists(data):
 
 
 _CONSTANTS = {}
+
+
+def _promoted(a, b):
+    """a and b cast to the dtype PyTorch gives their binary op (the rule is in dtypes.py)."""
+    dtype = dtypes.result_type(a._data, b._data)
+    return (a if a._data.dtype == dtype else a.to(dtype),
+            b if b._data.dtype == dtype else b.to(dtype))
+
+
+def _true_division(a, b):
+    """Ints divided give floats of the default dtype, as in PyTorch (numpy gives float64)."""
+    dtype = dtypes.get_default_dtype()
+    return a.to(dtype), b.to(dtype)
 
 
 class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
@@ -340,9 +353,10 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
             constant = _CONSTANTS.get(key)
             if constant is None:
                 constant = self._number_operand(other)
-                # −0.0 == 0.0 and NaN != NaN as dict keys: those are never cached
+                # −0.0 == 0.0 and NaN != NaN as dict keys: those are never cached, nor a
+                # float beside an int tensor (its dtype follows set_default_dtype)
                 if len(_CONSTANTS) < 4096 and (other != 0 or type(other) is int) \
-                        and other == other:
+                        and other == other and (key[1].kind == "f" or type(other) is int):
                     constant._data.flags.writeable = False
                     _CONSTANTS[key] = constant
             return constant
@@ -350,10 +364,8 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
 
     def _number_operand(self, other):
         if isinstance(other, numbers.Number) and not isinstance(other, bool):
-            if self._data.dtype.kind == "f" or isinstance(other, float):
-                dtype = self._data.dtype if self._data.dtype.kind == "f" else float32
-                return Tensor._make(np.asarray(other, dtype=dtype), False, None)
-            return Tensor._make(np.asarray(other, dtype=self._data.dtype), False, None)
+            dtype = dtypes.number_dtype(other, self._data.dtype)  # PyTorch's rule, dtypes.py
+            return Tensor._make(np.asarray(other, dtype=dtype), False, None)
         array = _to_array(other)
         if array.dtype.kind == "f" and self._data.dtype.kind == "f" and array.ndim == 0:
             array = array.astype(self._data.dtype)
@@ -364,6 +376,8 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
         explicit Expand node, so its gradient is summed back (and the picture shows where)."""
         b = other if type(other) is Tensor else self._operand(other)
         a = self
+        if a._data.dtype is not b._data.dtype and a._data.dtype != b._data.dtype:
+            a, b = _promoted(a, b)
         if a._data.shape != b._data.shape:
             if (b._data.ndim == 0 and not b.requires_grad) or (a._data.ndim == 0
                                                               and not a.requires_grad):
@@ -391,6 +405,8 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
 
     def div(self, other):
         a, b = self._broadcast_pair(other, "div")
+        if a._data.dtype.kind in "biu":
+            a, b = _true_division(a, b)
         return ops.Div.apply(a, b)
 
     def pow(self, exponent):
@@ -425,6 +441,8 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
 
     def __rtruediv__(self, other):
         b, a = self._operand(other)._broadcast_pair(self, "div")
+        if a._data.dtype.kind in "biu":
+            b, a = _true_division(b, a)
         return ops.Div.apply(b, a)
 
     def __rpow__(self, other):

@@ -1,5 +1,6 @@
 """Datasets: indexable collections of examples, the in-memory `TensorDataset`, and splitting."""
 
+import bisect
 import math
 import numbers
 
@@ -7,7 +8,8 @@ import numpy as np
 
 from tinygrad_edu.core import Tensor, rng
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset",
+           "random_split"]
 
 
 class Dataset:
@@ -27,6 +29,77 @@ class Dataset:
 
     def __len__(self):
         raise NotImplementedError(f"{type(self).__name__} must implement __len__()")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Base class of a dataset read as a stream: subclass it and define `__iter__`.
+
+    A DataLoader batches what `__iter__` yields, in that order; samplers and shuffle do not
+    apply (there are no indices). `__len__` is optional.
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__()")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it "
+                        "instead of indexing it")
+
+    def __len__(self):
+        # TypeError, as for any object without a length (list() and PyTorch expect that one)
+        raise TypeError(f"{type(self).__name__} is an IterableDataset without __len__; define "
+                        "__len__ if its length is known")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ConcatDataset(Dataset):
+    """Several datasets one after the other: example i of the first, then of the second, ...
+
+    `cumulative_sizes[k]` is the number of examples in datasets 0..k (as in PyTorch).
+
+    Raises:
+        ValueError: no datasets, or an IterableDataset among them (use ChainDataset).
+    """
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise ValueError("ConcatDataset: does not support IterableDataset; use ChainDataset")
+        self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]).tolist())
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        n = len(self)
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not -n <= index < n:
+            raise IndexError(f"ConcatDataset: index {index!r} is out of range for {n} examples")
+        index = int(index) % n
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][index - start]
+
+
+class ChainDataset(IterableDataset):
+    """Several IterableDatasets streamed one after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+
+    def __iter__(self):
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
 
 
 def _as_array(value, position):
@@ -153,7 +226,7 @@ def _split_lengths(lengths, n):
     return counts
 
 
-def random_split(dataset, lengths, seed=None):
+def random_split(dataset, lengths, generator=None, seed=None):
     """Split a dataset into non-overlapping random `Subset`s.
 
     Args:
@@ -161,14 +234,15 @@ def random_split(dataset, lengths, seed=None):
         lengths: ints that sum to `len(dataset)`, or fractions that sum to 1 (as in
             PyTorch: each share is floored, the leftover examples go round-robin to the
             first splits).
-        seed: an int for a reproducible split; None draws from the package's generator
-            (`tinygrad_edu.manual_seed` makes that reproducible too).
+        generator: a tg.Generator to draw the permutation from (as PyTorch's generator=).
+        seed: an int for a reproducible split (tinygrad_edu's shortcut); with neither, the
+            package's generator is used (`tinygrad_edu.manual_seed` makes that reproducible).
 
     Returns:
         A list of `Subset`s, one per length.
 
     Raises:
-        ValueError: lengths that do not add up, negative lengths.
+        ValueError: lengths that do not add up, negative lengths, both generator and seed.
 
     Example:
         >>> train, val = random_split(TensorDataset(np.arange(10)), [0.8, 0.2], seed=0)
@@ -177,7 +251,9 @@ def random_split(dataset, lengths, seed=None):
     """
     n = len(dataset)
     counts = _split_lengths(lengths, n)
-    generator = np.random.default_rng(seed) if seed is not None else rng.default_generator()
-    order = generator.permutation(n)
+    if seed is not None and generator is not None:
+        raise ValueError("random_split: pass either generator= or seed=, not both")
+    draw = np.random.default_rng(seed) if seed is not None else rng.numpy_generator(generator)
+    order = draw.permutation(n)
     bounds = np.cumsum([0] + counts)
     return [Subset(dataset, order[start:stop]) for start, stop in zip(bounds[:-1], bounds[1:])]

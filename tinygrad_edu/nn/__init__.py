@@ -10,16 +10,18 @@ Functions (no modules) are in `nn.functional`; initializers in `nn.init`.
 """
 
 from . import functional, init, utils
+from .containers import ModuleDict, ParameterDict, ParameterList
 from .activations import (LECTURE_ACTIVATIONS, Gaussian, Identity, LeakyReLU, LogSoftmax, ReLU,
                           SaturatedLinear, Sigmoid, Softmax, Step, Tanh)
 from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear,
                      MaxPool2d, ModuleList, Sequential)
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyCost, CrossEntropyLoss,
                      LogLikelihoodCost, MSELoss, NLLLoss, QuadraticCost, l2_penalty)
-from .module import IncompatibleKeys, Module, Parameter, functional_call
+from .module import IncompatibleKeys, Module, Parameter, RemovableHandle, functional_call
 from .embedding import Embedding, LayerNorm
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .attention import MultiheadAttention, TransformerEncoderLayer, causal_mask
+from .smooth_activations import GELU, SiLU, Softplus
 
 __all__ = [
     "Module", "Parameter", "IncompatibleKeys", "functional_call", "functional", "init", "utils",
@@ -31,4 +33,6 @@ __all__ = [
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "l2_penalty",
     "Embedding", "LayerNorm", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "MultiheadAttention", "TransformerEncoderLayer", "causal_mask",
+    "utils", "ModuleDict", "ParameterList", "ParameterDict", "RemovableHandle", "GELU", "SiLU",
+    "Softplus",
 ]

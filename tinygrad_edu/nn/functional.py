@@ -18,6 +18,7 @@ from .activations import gaussian, heaviside, identity, leaky_relu, relu, satura
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, \
     cross_entropy_cost, l2_penalty, log_likelihood_cost, mse_loss, nll_loss, one_hot, \
     quadratic_cost
+from .smooth_activations import gelu, silu, softplus
 
 __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "softmax", "log_softmax",
@@ -26,6 +27,7 @@ __all__ = [
     "cross_entropy_cost", "log_likelihood_cost", "mse_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "l2_penalty", "one_hot",
     "embedding", "layer_norm", "scaled_dot_product_attention",
+    "gelu", "silu", "softplus",
 ]
 
 
@@ -52,7 +54,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     return attention(query, key, value, attn_mask, dropout_p, is_causal, scale)
 
 
-def dropout(x, p=0.5, training=True):
+def dropout(x, p=0.5, training=True, inplace=False, *, generator=None):
     """Inverted dropout: zero each element with probability p and scale the rest by 1/(1 − p).
 
     The scaling keeps the expected value of every element unchanged, so nothing needs
@@ -64,6 +66,9 @@ def dropout(x, p=0.5, training=True):
         x: a Tensor.
         p: the probability of dropping an element, in [0, 1].
         training: apply dropout (True) or return x unchanged (False).
+        inplace: accepted for PyTorch programs; a new tensor is returned either way.
+        generator: a tg.Generator for the mask (tinygrad_edu's addition; PyTorch's dropout
+            always draws from the default generator).
     """
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
@@ -73,7 +78,7 @@ def dropout(x, p=0.5, training=True):
     if p == 1.0:
         mask = np.zeros(x.shape, dtype=dtype)
     else:
-        keep = rng.default_generator().random(x.shape) >= p
+        keep = rng.numpy_generator(generator).random(x.shape) >= p
         mask = keep * np.asarray(1.0 / (1.0 - p), dtype=dtype)
     return x * Tensor(mask.astype(dtype, copy=False))
 

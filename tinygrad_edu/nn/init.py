@@ -1,6 +1,6 @@
 """Weight initializers (PyTorch's and the lecture's), filling tensors in place from the package's random generator.
 
-Every function draws from `tinygrad_edu.rng.default_generator()`, so after `tg.manual_seed(s)`
+Every function draws from `tinygrad_edu.rng.numpy_generator(generator)`, so after `tg.manual_seed(s)`
 a model is initialized identically every time. Samples are drawn in float64 and cast to the
 tensor's dtype, so a float32 and a float64 model seeded alike hold the same numbers (up to
 rounding), and `normal_` after `manual_seed(s)` gives exactly what `tg.randn` gives.
@@ -19,7 +19,8 @@ from ..core import Tensor, no_grad
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "zeros_", "ones_", "constant_", "xavier_uniform_",
     "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "lecture_normal_",
-    "lecture_scaled_normal_", "init_lecture", "fan_in_and_fan_out",
+    "lecture_scaled_normal_", "init_lecture", "fan_in_and_fan_out", "trunc_normal_",
+    "orthogonal_", "sparse_", "eye_", "dirac_",
 ]
 
 
@@ -73,20 +74,20 @@ def calculate_gain(nonlinearity, param=None):
                      f"{sorted(simple) + ['leaky_relu']}")
 
 
-def uniform_(tensor, a=0.0, b=1.0):
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with samples of U(a, b); returns the tensor."""
     _check_tensor(tensor, "uniform_")
     if not a <= b:
         raise ValueError(f"init.uniform_: the lower bound a={a} is larger than b={b}")
-    return _fill(tensor, rng.default_generator().uniform(a, b, tensor.shape))
+    return _fill(tensor, rng.numpy_generator(generator).uniform(a, b, tensor.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0):
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples of N(mean, std²); returns the tensor."""
     _check_tensor(tensor, "normal_")
     if std < 0:
         raise ValueError(f"init.normal_: std must be non-negative, got {std}")
-    return _fill(tensor, rng.default_generator().standard_normal(tensor.shape) * std + mean)
+    return _fill(tensor, rng.numpy_generator(generator).standard_normal(tensor.shape) * std + mean)
 
 
 def constant_(tensor, val):
@@ -103,20 +104,20 @@ def ones_(tensor):
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot/Xavier: U(−b, b) with b = gain · √(6 / (fan_in + fan_out))."""
     _check_tensor(tensor, "xavier_uniform_")
     fan_in, fan_out = fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return _fill(tensor, rng.default_generator().uniform(-bound, bound, tensor.shape))
+    return _fill(tensor, rng.numpy_generator(generator).uniform(-bound, bound, tensor.shape))
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot/Xavier: N(0, σ²) with σ = gain · √(2 / (fan_in + fan_out))."""
     _check_tensor(tensor, "xavier_normal_")
     fan_in, fan_out = fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-    return _fill(tensor, rng.default_generator().standard_normal(tensor.shape) * std)
+    return _fill(tensor, rng.numpy_generator(generator).standard_normal(tensor.shape) * std)
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity, caller):
@@ -127,21 +128,21 @@ def _kaiming_std(tensor, a, mode, nonlinearity, caller):
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He/Kaiming: U(−b, b) with b = gain · √(3 / fan), gain = calculate_gain(nonlinearity, a).
 
     With a = √5 (PyTorch's Linear and Conv2d default) gain = √(1/3), so b = 1/√fan_in.
     """
     _check_tensor(tensor, "kaiming_uniform_")
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
-    return _fill(tensor, rng.default_generator().uniform(-bound, bound, tensor.shape))
+    return _fill(tensor, rng.numpy_generator(generator).uniform(-bound, bound, tensor.shape))
 
 
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He/Kaiming: N(0, σ²) with σ = gain / √fan, gain = calculate_gain(nonlinearity, a)."""
     _check_tensor(tensor, "kaiming_normal_")
     std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_")
-    return _fill(tensor, rng.default_generator().standard_normal(tensor.shape) * std)
+    return _fill(tensor, rng.numpy_generator(generator).standard_normal(tensor.shape) * std)
 
 
 def lecture_normal_(tensor):
@@ -195,3 +196,86 @@ def init_lecture(model, scaled=True):
             if module.bias is not None:
                 lecture_normal_(module.bias)
     return model
+
+
+# PyTorch's private name for it, used by code copied from torch.nn's reset_parameters()
+_calculate_fan_in_and_fan_out = fan_in_and_fan_out
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill with N(mean, std²) restricted to [a, b] (redrawn until inside; a and b are absolute
+    bounds, as in PyTorch, not multiples of std)."""
+    _check_tensor(tensor, "trunc_normal_")
+    if std < 0 or not a < b:
+        raise ValueError(f"init.trunc_normal_: need std >= 0 and a < b, got std={std}, a={a}, b={b}")
+    if std == 0 and not a <= mean <= b:
+        raise ValueError(f"init.trunc_normal_: std=0 puts every value at mean={mean}, outside [a, b]")
+    draw = rng.numpy_generator(generator)
+    values = draw.standard_normal(tensor.shape) * std + mean
+    outside = (values < a) | (values > b)
+    while outside.any():  # each round keeps the accepted values (at least P[a ≤ X ≤ b] of them)
+        values[outside] = draw.standard_normal(int(outside.sum())) * std + mean
+        outside = (values < a) | (values > b)
+    return _fill(tensor, values)
+
+
+def orthogonal_(tensor, gain=1.0, generator=None):
+    """Fill a (rows, cols...) tensor with a (semi-)orthogonal matrix times `gain`: orthonormal
+    rows when rows ≤ cols, orthonormal columns otherwise (Saxe et al. 2013, as PyTorch: the
+    Q of a QR decomposition of a Gaussian matrix, with R's diagonal signs folded in)."""
+    _check_tensor(tensor, "orthogonal_")
+    if tensor.ndim < 2:
+        raise ValueError(f"init.orthogonal_: needs at least 2 dimensions, got shape {tensor.shape}")
+    rows = tensor.shape[0]
+    cols = int(np.prod(tensor.shape[1:]))
+    flat = rng.numpy_generator(generator).standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(tensor.shape))
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Fill a 2-D tensor with N(0, std²) and set ⌈sparsity · rows⌉ random entries of each
+    column to zero (Martens 2010, as PyTorch)."""
+    _check_tensor(tensor, "sparse_")
+    if tensor.ndim != 2:
+        raise ValueError(f"init.sparse_: only 2-D tensors are supported, got shape {tensor.shape}")
+    if not 0 <= sparsity <= 1:
+        raise ValueError(f"init.sparse_: sparsity must be in [0, 1], got {sparsity}")
+    rows, cols = tensor.shape
+    draw = rng.numpy_generator(generator)
+    values = draw.standard_normal((rows, cols)) * std
+    zeros = int(math.ceil(sparsity * rows))
+    for column in range(cols):
+        values[draw.permutation(rows)[:zeros], column] = 0.0
+    return _fill(tensor, values)
+
+
+def eye_(tensor):
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal; rectangular is fine)."""
+    _check_tensor(tensor, "eye_")
+    if tensor.ndim != 2:
+        raise ValueError(f"init.eye_: only 2-D tensors are supported, got shape {tensor.shape}")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor, groups=1):
+    """Fill a 3-, 4- or 5-D convolution weight with the Dirac delta: the convolution then passes
+    its input channels through unchanged (in each of `groups` groups)."""
+    _check_tensor(tensor, "dirac_")
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(f"init.dirac_: only 3-, 4- and 5-D tensors are supported, got shape "
+                         f"{tensor.shape}")
+    if tensor.shape[0] % groups:
+        raise ValueError(f"init.dirac_: dim 0 ({tensor.shape[0]}) must be divisible by groups={groups}")
+    per_group = tensor.shape[0] // groups
+    values = np.zeros(tensor.shape)
+    centre = tuple(size // 2 for size in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(per_group, tensor.shape[1])):
+            values[(g * per_group + d, d) + centre] = 1.0
+    return _fill(tensor, values)

@@ -197,14 +197,15 @@ class Dropout(Module):
     """Inverted dropout (see nn.functional.dropout): in training mode each element is zeroed
     with probability p and the others scaled by 1/(1 − p); in eval mode it does nothing."""
 
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False, *, generator=None):
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.p = float(p)
+        self.generator = generator  # a tg.Generator for the masks (None: the default one)
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, generator=self.generator)
 
     def extra_repr(self):
         return f"p={self.p}"

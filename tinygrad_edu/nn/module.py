@@ -7,7 +7,7 @@ import numpy as np
 
 from ..core import Tensor, no_grad
 
-__all__ = ["Parameter", "Module", "IncompatibleKeys", "functional_call"]
+__all__ = ["Parameter", "Module", "IncompatibleKeys", "functional_call", "RemovableHandle"]
 
 
 class Parameter(Tensor):
@@ -109,6 +109,8 @@ class Module:
         """Run `forward` (after labelling the parameters' names, once per change of structure)."""
         if self._labelled != _structure_version:
             self._label_parameters()
+        if self._forward_hooks or self._forward_pre_hooks:
+            return self._call_with_hooks(args, kwargs)
         try:
             return self.forward(*args, **kwargs)
         except AttributeError:
@@ -121,6 +123,48 @@ class Module:
                                 f"{type(value).__name__}; wrap it first with "
                                 f"tg.tensor(...)") from None
             raise
+
+    # Class defaults: a module without hooks pays one falsy test per call.
+    _forward_hooks = None
+    _forward_pre_hooks = None
+
+    def _call_with_hooks(self, args, kwargs):
+        for hook in list((self._forward_pre_hooks or {}).values()):
+            changed = hook(self, args)
+            if changed is not None:
+                args = changed if isinstance(changed, tuple) else (changed,)
+        output = self.forward(*args, **kwargs)
+        for hook in list((self._forward_hooks or {}).values()):
+            changed = hook(self, args, output)
+            if changed is not None:
+                output = changed
+        return output
+
+    def _add_hook(self, kind, hook, prepend):
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}.register_{kind[1:-1]}: the hook must be "
+                            f"callable, got a {type(hook).__name__}")
+        hooks = dict(getattr(self, kind) or {})  # a new dict: a running call keeps its own
+        handle = RemovableHandle(self, kind)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks = {handle.id: hook, **hooks}
+        object.__setattr__(self, kind, hooks)
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend=False):
+        """Call `hook(module, args, output)` after every forward; a value it returns replaces
+        the output. Returns a handle whose `.remove()` takes the hook away (as PyTorch).
+
+        Example:
+            >>> handle = net.fc1.register_forward_hook(lambda m, args, out: print(out.shape))
+        """
+        return self._add_hook("_forward_hooks", hook, prepend)
+
+    def register_forward_pre_hook(self, hook, *, prepend=False):
+        """Call `hook(module, args)` before every forward; a value it returns (a tuple, or one
+        value) replaces the positional arguments. Returns a removable handle."""
+        return self._add_hook("_forward_pre_hooks", hook, prepend)
 
     def _label_parameters(self):
         """Give every parameter without a user-chosen name its dotted name relative to self.
@@ -379,6 +423,9 @@ class Module:
     def double(self):
         return self.to(np.float64)
 
+    def half(self):
+        return self.to(np.float16)
+
     def float(self):
         return self.to(np.float32)
 
@@ -478,6 +525,29 @@ class Module:
         if len(lines) == 1 and not self._modules:
             return f"{type(self).__name__}({lines[0]})"
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class RemovableHandle:
+    """What register_forward_hook returns: `.remove()` takes the hook away (also as a
+    context manager, `with module.register_forward_hook(h): ...`)."""
+
+    _next_id = 0
+
+    def __init__(self, module, kind):
+        self.module, self.kind = module, kind
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        hooks = dict(getattr(self.module, self.kind) or {})
+        hooks.pop(self.id, None)
+        object.__setattr__(self.module, self.kind, hooks or None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 def functional_call(module, tensors, args=(), kwargs=None):

@@ -16,7 +16,7 @@ tests/test_ops.py fails when an op lacks an entry per input.
 The ops come in five families, one file each:
 
     elementwise.py   Add Sub Mul Div Neg Pow Maximum Where Clamp Cast Exp Log Sqrt Abs Sin Cos
-                     Relu Sigmoid Tanh
+                     Relu Sigmoid Tanh Erf
     reductions.py    Sum Max Softmax LogSoftmax LogSumExp
     linalg.py        MatMul
     shape.py         Reshape Permute Expand Index SetItem IndexAdd Clone Cat Pad Unfold
@@ -27,8 +27,8 @@ Every class registers itself in `autograd.registry`; tests/test_ops.py checks ea
 against finite differences and fails when an op has no test case.
 """
 
-from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Exp, Log, Maximum, Mul, Neg, Pow,
-                          Relu, Sigmoid, Sin, Sqrt, Sub, Tanh, Where)
+from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Erf, Exp, Log, Maximum, Mul, Neg,
+                          Pow, Relu, Sigmoid, Sin, Sqrt, Sub, Tanh, Where)
 from .fused import Linear, SoftmaxCrossEntropy, SquaredError
 from .linalg import MatMul
 from .reductions import LogSoftmax, LogSumExp, Max, Softmax, Sum
@@ -39,5 +39,5 @@ __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Sqrt", "Abs", "Sin", "Cos",
     "Relu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "LogSumExp", "Sum", "Max", "Reshape",
     "Permute", "Expand", "Index", "IndexAdd", "Cat", "Where", "Maximum", "Clamp", "Cast", "Pad",
-    "Linear", "Unfold", "Fold", "SquaredError", "SoftmaxCrossEntropy", "SetItem", "Clone",
+    "Linear", "Unfold", "Fold", "SquaredError", "SoftmaxCrossEntropy", "SetItem", "Clone", "Erf",
 ]

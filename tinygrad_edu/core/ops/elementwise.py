@@ -1,14 +1,17 @@
-"""Elementwise ops: arithmetic, comparisons' gradients (max, where, clamp), casts and the functions eˣ, ln, √, |x|, sin, cos, ReLU, σ, tanh.
+"""Elementwise ops: arithmetic, comparisons' gradients (max, where, clamp), casts and the functions eˣ, ln, √, |x|, sin, cos, ReLU, σ, tanh, erf.
 
 Part of the rulebook (see ops/__init__.py for how to read a rule)."""
+
+import math
 
 import numpy as np
 
 from ..autograd import Op
+from ..dtypes import floating
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Maximum", "Where", "Clamp", "Cast", "Exp",
-    "Log", "Sqrt", "Abs", "Sin", "Cos", "Relu", "Sigmoid", "Tanh",
+    "Log", "Sqrt", "Abs", "Sin", "Cos", "Relu", "Sigmoid", "Tanh", "Erf",
 ]
 
 
@@ -224,6 +227,8 @@ class Exp(Op):
     chain_rule = {"x": "δ(out) ⊙ out"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         with np.errstate(over="ignore"):
             out = np.exp(x)
         self.save_for_backward(out)
@@ -243,6 +248,8 @@ class Log(Op):
     chain_rule = {"x": "δ(out) / x"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         self.save_for_backward(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x)
@@ -261,6 +268,8 @@ class Sqrt(Op):
     chain_rule = {"x": "δ(out) / (2·out)"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         with np.errstate(invalid="ignore"):
             out = np.sqrt(x)
         self.save_for_backward(out)
@@ -297,6 +306,8 @@ class Sin(Op):
     chain_rule = {"x": "δ(out) ⊙ (cos x)"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         self.save_for_backward(x)
         return np.sin(x)
 
@@ -314,6 +325,8 @@ class Cos(Op):
     chain_rule = {"x": "δ(out) ⊙ (−sin x)"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         self.save_for_backward(x)
         return np.cos(x)
 
@@ -349,6 +362,8 @@ class Sigmoid(Op):
     chain_rule = {"x": "δ(out) ⊙ out ⊙ (1 − out)"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         # 1 / (1 + e⁻ˣ) is accurate on both sides (no 1 − tiny cancellation); only e⁻ˣ could
         # overflow, so its exponent is capped at ln(largest float): that changes σ(x) only where
         # it is below the smallest normal float, and it never gives inf or NaN.
@@ -370,6 +385,8 @@ class Tanh(Op):
     chain_rule = {"x": "δ(out) ⊙ (1 − out²)"}
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
         out = np.tanh(x)
         self.save_for_backward(out)
         return out
@@ -377,3 +394,26 @@ class Tanh(Op):
     def backward(self, grad_out):
         (out,) = self.saved_tensors
         return grad_out * (1 - out * out)
+
+
+# math.erf is exact to the last bit in float64; numpy has no erf of its own
+_ERF = np.frompyfunc(math.erf, 1, 1)
+
+
+class Erf(Op):
+    """out = erf x = (2/√π) ∫₀ˣ e^(−t²) dt   (the exact GELU is x · ½(1 + erf(x/√2)))
+
+    ∂out/∂x = (2/√π) · e^(−x²)
+    saves: x
+    """
+    chain_rule = {"x": "δ(out) ⊙ (2/√π) e^(−x²)"}
+
+    def forward(self, x):
+        if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
+            x = floating(x)
+        self.save_for_backward(x)
+        return np.asarray(_ERF(x), dtype=x.dtype)  # (a 0-d x gives a Python float)
+
+    def backward(self, grad_out):
+        (x,) = self.saved_tensors
+        return grad_out * (2 / math.sqrt(math.pi)) * (-(x * x)).exp()
