@@ -9,6 +9,7 @@
 import importlib
 
 from .core import Generator, allclose, multinomial, randperm
+from .core import device, get_default_device, set_default_device
 from .core import (AnomalyError, Tensor, arange, bool_, cat, detect_anomaly, enable_grad, eye,
                    float32, float64, full, full_like, grad, int32, int64, is_anomaly_enabled,
                    is_grad_enabled, linspace, manual_seed, maximum, minimum, no_grad, ones,
@@ -32,7 +33,8 @@ __all__ = [
     "check_rules", "GradcheckError", "save", "load",
     "nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron", "serialization",
     "explain", "plots", "float", "double", "long", "int", "bool", "Generator", "multinomial",
-    "randperm", "allclose",
+    "randperm", "allclose", "device", "set_default_device", "get_default_device", "utils",
+    "autograd", "cuda", "accelerator", "backends", "compat", "compile",
 ] + _torch_functions.__all__
 
 
@@ -50,7 +52,9 @@ Tensor.explain = _explain
 _SUBMODULES = {"nn": ".nn", "optim": ".optim", "data": ".data", "train": ".train",
                "tune": ".tune", "perceptron": ".perceptron", "serialization": ".serialization",
                "core": ".core", "ops": ".core.ops", "viz": ".lens.viz", "explain": ".lens.explain",
-               "equations": ".lens.equations", "plots": ".lens.plots"}
+               "equations": ".lens.equations", "plots": ".lens.plots",
+               "utils": ".utils", "autograd": ".autograd", "compat": ".compat"}
+_ACCELERATORS = {"cuda", "accelerator", "backends"}  # torch.cuda.is_available() is False
 _LENS_FUNCTIONS = {"gradcheck", "gradgradcheck", "check_rules", "GradcheckError"}
 
 
@@ -61,6 +65,13 @@ def __getattr__(name):
         return getattr(importlib.import_module(".lens.gradcheck", __name__), name)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".serialization", __name__), name)
+    if name in _ACCELERATORS:
+        return getattr(importlib.import_module(".accelerators", __name__), name)
+    if name == "compile":
+        return importlib.import_module(".compat.missing", __name__).compile
+    missing = importlib.import_module(".compat.missing", __name__).missing_attribute(name)
+    if missing is not None:
+        raise missing
     raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")
 
 # PyTorch's dtype names (torch.float is float32, torch.long int64, torch.int int32). Last in

@@ -12,6 +12,9 @@ from .creation import (allclose, arange, cat, eye, full, full_like, linspace, ma
                        ones_like, rand, rand_like, randint, randn, randn_like, stack, tensor,
                        where, zeros, zeros_like)
 from .creation import multinomial, randperm
+from .devices import as_device, device, is_device_name, get_default_device, set_default_device
+
+Device = device  # the class under a name that does not shadow `device=` arguments
 from .rng import Generator, manual_seed
 from .tensor import Tensor, bool_, broadcast_shape, float32, float64, int32, int64
 from .torch_functions import (abs, all, any, argmax, argmin, clamp, clip, clone, cos, detach, exp,
@@ -29,5 +32,6 @@ __all__ = [
     "topological_order", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "AnomalyError", "manual_seed", "torch_functions", "Generator",
-    "multinomial", "randperm", "allclose",
+    "multinomial", "randperm", "allclose", "device", "Device", "as_device", "is_device_name",
+    "set_default_device", "get_default_device",
 ] + torch_functions.__all__

@@ -3,6 +3,7 @@
 import numpy as np
 
 from . import ops, rng
+from .devices import with_device
 from .shapes import _normalize_dims, _shape_args, broadcast_shape
 from .tensor import Tensor, _as_dtype, _to_array, float32, int64
 
@@ -230,3 +231,12 @@ def rand_like(t, dtype=None, requires_grad=False, generator=None):
 
 def randn_like(t, dtype=None, requires_grad=False, generator=None):
     return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator)
+
+
+# PyTorch's `device=` (and `pin_memory=`) on every factory, checked in one place (devices.py)
+# so that the signatures above stay about values; only the CPU is accepted.
+for _name in ("tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn",
+              "randint", "randperm", "zeros_like", "ones_like", "full_like", "rand_like",
+              "randn_like"):
+    globals()[_name] = with_device(globals()[_name])
+del _name

@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from . import autograd, ops
+from . import devices as _device
 from .inplace import InPlaceMixin
 from .reduce_methods import ReduceMixin
 from .shape_methods import ShapeMixin
@@ -302,14 +303,36 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
         autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
     # -- dtype conversions -----------------------------------------------------------------------
-    def to(self, dtype):
-        """This tensor with another dtype (differentiable between float dtypes)."""
-        dtype = _as_dtype(dtype)
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """This tensor with another dtype (differentiable between float dtypes), as torch's
+        `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)`; the device must be the CPU."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, _device.device) or _device.is_device_name(arg):
+                _device.as_device(arg, "to")
+            else:
+                dtype = arg
+        _device.as_device(device, "to")
+        dtype = self.dtype if dtype is None else _as_dtype(dtype)
+        if copy:
+            return self.clone().to(dtype)
         if dtype == self.dtype:
             return self
         if self.requires_grad and dtype.kind in "fc":
             return ops.Cast.apply(self, dtype=dtype)
         return Tensor._make(self._data.astype(dtype), False, None)
+
+    @property
+    def device(self):
+        """Where the values live: always the CPU (torch.device('cpu'))."""
+        return _device.CPU
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        _device.as_device("cuda", "cuda")
 
     def float(self):
         return self.to(float32)
