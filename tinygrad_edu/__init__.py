@@ -17,10 +17,6 @@ from .core import (AnomalyError, Tensor, arange, bool_, cat, detect_anomaly, ena
                    set_grad_enabled, stack, tensor, where, zeros, zeros_like)
 
 from .core import torch_functions as _torch_functions
-from .core import (abs, all, any, argmax, argmin, clamp, clip, clone, cos, detach, exp, flatten,
-                  isfinite, isnan, log, log10, log_softmax, logsumexp, matmul, mean, neg, norm,
-                  numel, permute, pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt, square,
-                  squeeze, std, sum, tanh, transpose, unsqueeze, var)  # torch.tanh(t), ...
 
 __version__ = "0.1.0"
 
@@ -36,6 +32,9 @@ __all__ = [
     "randperm", "allclose", "device", "set_default_device", "get_default_device", "utils",
     "autograd", "cuda", "accelerator", "backends", "compat", "compile",
 ] + _torch_functions.__all__
+
+# tg.tanh(t), tg.sum(t, 1), ...: the torch.* level, made from core/torch_functions.py's one table
+globals().update({_name: getattr(_torch_functions, _name) for _name in _torch_functions.__all__})
 
 
 def _explain(self, markdown=False, **options):

@@ -17,11 +17,6 @@ from .devices import as_device, device, is_device_name, get_default_device, set_
 Device = device  # the class under a name that does not shadow `device=` arguments
 from .rng import Generator, manual_seed
 from .tensor import Tensor, bool_, broadcast_shape, float32, float64, int32, int64
-from .torch_functions import (abs, all, any, argmax, argmin, clamp, clip, clone, cos, detach, exp,
-                              flatten, isfinite, isnan, log, log10, log_softmax, logsumexp, matmul,
-                              mean, neg, norm, numel, permute, pow, relu, reshape, sigmoid, sign,
-                              sin, softmax, sqrt, square, squeeze, std, sum, tanh, transpose,
-                              unsqueeze, var)
 
 __all__ = [
     "autograd", "functional", "ops", "rng",
@@ -35,3 +30,6 @@ __all__ = [
     "multinomial", "randperm", "allclose", "device", "Device", "as_device", "is_device_name",
     "set_default_device", "get_default_device",
 ] + torch_functions.__all__
+
+# tg.tanh(t), tg.sum(t, 1), ...: the torch.* level, made from torch_functions' one table
+globals().update({name: getattr(torch_functions, name) for name in torch_functions.__all__})

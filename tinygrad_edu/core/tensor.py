@@ -15,7 +15,8 @@ from . import devices as _device
 from .inplace import InPlaceMixin
 from .reduce_methods import ReduceMixin
 from .shape_methods import ShapeMixin
-from .shapes import broadcast_shape
+from .torch_methods import TorchMethodsMixin
+from .shapes import _normalize_dims, broadcast_shape
 
 __all__ = ["Tensor", "broadcast_shape", "float32", "float64", "int32", "int64", "bool_"]
 
@@ -27,6 +28,10 @@ bool_ = np.dtype(np.bool_)
 
 _DTYPE_NAMES = {"float": float32, "float32": float32, "double": float64, "float64": float64,
                 "int": int64, "long": int64, "int64": int64, "int32": int32, "bool": bool_}
+
+
+_TYPE_NAMES = {float32: "torch.FloatTensor", float64: "torch.DoubleTensor",
+               int64: "torch.LongTensor", int32: "torch.IntTensor", bool_: "torch.BoolTensor"}
 
 
 def _as_dtype(dtype):
@@ -80,7 +85,7 @@ def _tensors_to_lists(data):
 _CONSTANTS = {}
 
 
-class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
+class Tensor(ReduceMixin, ShapeMixin, TorchMethodsMixin, InPlaceMixin):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Attributes:
@@ -349,7 +354,10 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
     def bool(self):
         return self.to(bool_)
 
-    def type(self, dtype):
+    def type(self, dtype=None):
+        """Without an argument PyTorch's type name ('torch.FloatTensor'); else `to(dtype)`."""
+        if dtype is None:
+            return _TYPE_NAMES.get(self.dtype, f"torch.{self.dtype.name}")
         return self.to(dtype)
 
     # -- operand coercion and broadcasting ------------------------------------------------------
@@ -501,11 +509,13 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
     def __or__(self, other):
         return self._compare(other, np.logical_or, "or")
 
-    def any(self):
-        return Tensor._make(np.asarray(self._data.any()), False, None)
+    def any(self, dim=None, keepdim=False):
+        dims = None if dim is None else _normalize_dims(dim, self.ndim, "any", self.shape)
+        return Tensor._make(np.asarray(self._data.any(axis=dims, keepdims=keepdim)), False, None)
 
-    def all(self):
-        return Tensor._make(np.asarray(self._data.all()), False, None)
+    def all(self, dim=None, keepdim=False):
+        dims = None if dim is None else _normalize_dims(dim, self.ndim, "all", self.shape)
+        return Tensor._make(np.asarray(self._data.all(axis=dims, keepdims=keepdim)), False, None)
 
     def isnan(self):
         return Tensor._make(np.isnan(self._data), False, None)
