@@ -8,8 +8,9 @@
 
 import importlib
 
-from .core import Generator, allclose, multinomial, randperm
+from .core import Generator, allclose, from_numpy, multinomial, randperm
 from .core import device, get_default_device, set_default_device
+from .core import Size, get_printoptions, inference_mode, set_printoptions
 from .core import (AnomalyError, Tensor, arange, bool_, cat, detect_anomaly, enable_grad, eye,
                    float32, float64, full, full_like, grad, int32, int64, is_anomaly_enabled,
                    is_grad_enabled, linspace, manual_seed, maximum, minimum, no_grad, ones,
@@ -30,7 +31,8 @@ __all__ = [
     "nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron", "serialization",
     "explain", "plots", "float", "double", "long", "int", "bool", "Generator", "multinomial",
     "randperm", "allclose", "device", "set_default_device", "get_default_device", "utils",
-    "autograd", "cuda", "accelerator", "backends", "compat", "compile",
+    "autograd", "cuda", "accelerator", "backends", "compat", "compile", "inference_mode", "Size",
+    "set_printoptions", "get_printoptions", "from_numpy",
 ] + _torch_functions.__all__
 
 # tg.tanh(t), tg.sum(t, 1), ...: the torch.* level, made from core/torch_functions.py's one table

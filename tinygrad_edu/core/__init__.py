@@ -11,7 +11,9 @@ from .autograd import (AnomalyError, Op, backward, backward_walk, call_rule, det
 from .creation import (allclose, arange, cat, eye, full, full_like, linspace, maximum, minimum, ones,
                        ones_like, rand, rand_like, randint, randn, randn_like, stack, tensor,
                        where, zeros, zeros_like)
-from .creation import multinomial, randperm
+from .creation import from_numpy, multinomial, randperm
+from .modes import inference_mode
+from .printing import Size, get_printoptions, set_printoptions
 from .devices import as_device, device, is_device_name, get_default_device, set_default_device
 
 Device = device  # the class under a name that does not shadow `device=` arguments
@@ -28,7 +30,8 @@ __all__ = [
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "AnomalyError", "manual_seed", "torch_functions", "Generator",
     "multinomial", "randperm", "allclose", "device", "Device", "as_device", "is_device_name",
-    "set_default_device", "get_default_device",
+    "set_default_device", "get_default_device", "inference_mode", "Size", "set_printoptions",
+    "get_printoptions", "from_numpy",
 ] + torch_functions.__all__
 
 # tg.tanh(t), tg.sum(t, 1), ...: the torch.* level, made from torch_functions' one table

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import autograd, ops
 from . import devices as _device
+from . import printing
 from .inplace import InPlaceMixin
 from .reduce_methods import ReduceMixin
 from .shape_methods import ShapeMixin
@@ -137,7 +138,8 @@ class Tensor(ReduceMixin, ShapeMixin, TorchMethodsMixin, InPlaceMixin):
     # -- basic properties ----------------------------------------------------------------------
     @property
     def shape(self):
-        return self._data.shape
+        """The sizes of the dimensions: a tuple that prints as torch.Size([3, 4])."""
+        return printing.Size(self._data.shape)
 
     @property
     def ndim(self):
@@ -165,7 +167,7 @@ class Tensor(ReduceMixin, ShapeMixin, TorchMethodsMixin, InPlaceMixin):
         return self.permute(*reversed(range(self.ndim)))
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
+        return self.shape if dim is None else self._data.shape[dim]
 
     def dim(self):
         return self.ndim
@@ -222,18 +224,16 @@ class Tensor(ReduceMixin, ShapeMixin, TorchMethodsMixin, InPlaceMixin):
     __hash__ = object.__hash__  # __eq__ is elementwise, so identity is the hash
 
     def __repr__(self):
-        prefix = "tensor("
-        body = np.array2string(self._data, separator=", ", prefix=prefix, precision=4)
         extras = []
         if self.dtype not in (float32, int64, bool_):
-            extras.append(f"dtype={self.dtype.name}")
+            extras.append(f"dtype=torch.{self.dtype.name}")
         if self._ctx is not None:
             extras.append(f"grad_fn={self._ctx!r}")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name:
             extras.append(f"name={self.name!r}")
-        return prefix + body + "".join(", " + e for e in extras) + ")"
+        return printing.format_tensor(self._data, extras)
 
     # -- autograd --------------------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
