@@ -865,6 +865,8 @@ TESTED_ELSEWHERE = {
     # tests/test_torch_functions.py (compared with torch)
     "nelement", "view_as", "masked_fill", "tril", "triu", "__bool__", "__float__", "__int__", "__index__", "__len__",
     "__iter__", "__repr__",
+    # tests/test_printing.py
+    "__format__",
     # tests/test_autograd.py
     "backward",
     # tests/test_devices.py

@@ -90,3 +90,12 @@ def test_inference_mode_and_the_grad_switches_behave_as_torchs():
             return v * 3
         assert not doubled(x).requires_grad and not tripled(x).requires_grad
         assert (x * 2).requires_grad
+
+
+def test_format_of_a_0d_tensor_formats_its_number_as_torch():
+    for m in (tg, torch):
+        x = m.tensor(2.0) / 3
+        assert f"{x}" == "0.6666666865348816" and f"{x:.3f}" == "0.667"
+    assert f"{tg.tensor([1.0, 2.0])}" == f"{torch.tensor([1.0, 2.0])}"
+    with pytest.raises(TypeError):
+        f"{tg.tensor([1.0, 2.0]):.3f}"

@@ -17,11 +17,11 @@ from tinygrad_edu.compat import table
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def run(tmp_path, source, *args):
+def run(tmp_path, source, *args, options=()):
     script = tmp_path / "program.py"
     script.write_text(textwrap.dedent(source))
     environment = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "tinygrad_edu.run", str(script), *args],
+    return subprocess.run([sys.executable, "-m", "tinygrad_edu.run", *options, str(script), *args],
                           capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=120)
 
 
@@ -103,7 +103,7 @@ def test_the_runner_explains_its_usage_and_a_missing_script():
     environment = dict(os.environ, PYTHONPATH=str(ROOT))
     result = subprocess.run([sys.executable, "-m", "tinygrad_edu.run"], capture_output=True,
                             text=True, env=environment, timeout=60)
-    assert result.returncode == 2 and "usage: python -m tinygrad_edu.run SCRIPT" in result.stderr
+    assert result.returncode == 2 and "usage: python -m tinygrad_edu.run" in result.stderr
     result = subprocess.run([sys.executable, "-m", "tinygrad_edu.run", "nowhere.py"],
                             capture_output=True, text=True, env=environment, timeout=60)
     assert result.returncode == 2 and "no such file 'nowhere.py'" in result.stderr
@@ -152,3 +152,29 @@ def test_missing_features_raise_naming_them_and_compile_is_a_no_op():
         return x * 2
     with pytest.warns(UserWarning, match="no compiler"):
         assert tg.compile(f) is f
+
+
+def test_look_inside_the_first_backward_draws_steps_and_explains_it(tmp_path):
+    program = """
+        import torch
+        w = torch.tensor([0.5, -1.0], requires_grad=True)
+        for step in range(3):
+            loss = (torch.tanh(w * 2.0) ** 2).sum()
+            loss.backward()
+            with torch.no_grad():
+                w -= 0.1 * w.grad
+                w.grad.zero_()
+        print(round(loss.item(), 6))
+    """
+    plain = run(tmp_path, program)
+    looked = run(tmp_path, program, options=["--draw", "loss.svg", "--stepper", "loss.html",
+                                             "--explain"])
+    assert looked.returncode == 0, looked.stderr
+    assert looked.stdout == plain.stdout                # the program's numbers are unchanged
+    assert (tmp_path / "loss.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
+    page = (tmp_path / "loss.html").read_text()
+    assert "Tanh" in page and "Next" in page
+    assert "Tanh" in looked.stderr and "Leaves (what backward() accumulates into .grad)" in looked.stderr
+    assert looked.stderr.count("drew the graph of the first backward()") == 1
+    silent = run(tmp_path, "print(1)", options=["--explain"])
+    assert "never called backward()" in silent.stderr

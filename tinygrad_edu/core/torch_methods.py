@@ -56,6 +56,12 @@ class TorchMethodsMixin:
 
     __slots__ = ()
 
+    def __format__(self, spec):
+        """f"{t:.3f}" formats a 0-d tensor's number, as PyTorch does; other tensors print whole."""
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
     # -- shapes and sizes ------------------------------------------------------------------------
     def ndimension(self):
         return self.ndim
