@@ -110,7 +110,7 @@ REDUCTIONS = {
             lambda x, ax, g: np.broadcast_to(g, x.shape)),
     "mean": (lambda t, d, k: t.mean(dim=d, keepdim=k), lambda x, ax, k: x.mean(ax, keepdims=k),
              lambda x, ax, g: np.broadcast_to(g, x.shape) / np.prod([x.shape[a] for a in ax])),
-    "max": (lambda t, d, k: t.max(d, k), lambda x, ax, k: x.max(ax, keepdims=k),
+    "max": (lambda t, d, k: t.amax(d, k), lambda x, ax, k: x.max(ax, keepdims=k),
             lambda x, ax, g: g * (x == x.max(ax, keepdims=True))),
     "min": (lambda t, d, k: t.min(axis=d, keepdims=k), lambda x, ax, k: x.min(ax, keepdims=k),
             lambda x, ax, g: g * (x == x.min(ax, keepdims=True))),

@@ -120,3 +120,12 @@ def test_dropout_generator_makes_masks_reproducible():
     c = F.dropout(x, 0.5, generator=tg.Generator().manual_seed(4)).numpy()
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert set(np.unique(a)) == {0.0, 2.0}
+
+
+def test_the_bernoulli_method_draws_as_the_function_does():
+    probabilities = tg.tensor([[0.1, 0.9, 0.5], [0.0, 1.0, 0.3]], dtype=tg.float64)
+    ours = probabilities.bernoulli(generator=tg.Generator().manual_seed(5))
+    theirs = tg.bernoulli(probabilities, generator=tg.Generator().manual_seed(5))
+    assert ours.dtype == tg.float64 and np.array_equal(ours.numpy(), theirs.numpy())
+    assert ours.numpy()[1, 0] == 0 and ours.numpy()[1, 1] == 1
+    assert probabilities.bernoulli(0.0).numpy().sum() == 0

@@ -8,10 +8,12 @@
 
 import importlib
 
-from .core import Generator, allclose, multinomial, randperm
+from .core import Generator, allclose, from_numpy, multinomial, randperm
 from .core import get_default_dtype, set_default_dtype
 from .core import bernoulli, get_rng_state, initial_seed, normal, poisson, set_rng_state
 from .core.rng import default as default_generator  # torch.default_generator (a tg.Generator)
+from .core import device, get_default_device, set_default_device
+from .core import Size, get_printoptions, inference_mode, set_printoptions
 from .core import (AnomalyError, Tensor, arange, bool_, cat, detect_anomaly, enable_grad, eye,
                    float32, float64, full, full_like, grad, int32, int64, is_anomaly_enabled,
                    is_grad_enabled, linspace, manual_seed, maximum, minimum, no_grad, ones,
@@ -19,10 +21,6 @@ from .core import (AnomalyError, Tensor, arange, bool_, cat, detect_anomaly, ena
                    set_grad_enabled, stack, tensor, where, zeros, zeros_like)
 
 from .core import torch_functions as _torch_functions
-from .core import (abs, all, any, argmax, argmin, clamp, clip, clone, cos, detach, exp, flatten,
-                  isfinite, isnan, log, log10, log_softmax, logsumexp, matmul, mean, neg, norm,
-                  numel, permute, pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt, square,
-                  squeeze, std, sum, tanh, transpose, unsqueeze, var)  # torch.tanh(t), ...
 
 __version__ = "0.1.0"
 
@@ -37,8 +35,13 @@ __all__ = [
     "explain", "plots", "float", "double", "long", "int", "bool", "Generator", "multinomial",
     "randperm", "allclose", "live", "get_default_dtype", "set_default_dtype",
     "normal", "bernoulli", "poisson", "initial_seed", "get_rng_state", "set_rng_state",
-    "default_generator",
+    "default_generator", "device", "set_default_device", "get_default_device", "utils",
+    "autograd", "cuda", "accelerator", "backends", "compat", "compile", "inference_mode", "Size",
+    "set_printoptions", "get_printoptions", "from_numpy",
 ] + _torch_functions.__all__
+
+# tg.tanh(t), tg.sum(t, 1), ...: the torch.* level, made from core/torch_functions.py's one table
+globals().update({_name: getattr(_torch_functions, _name) for _name in _torch_functions.__all__})
 
 
 def _explain(self, markdown=False, **options):
@@ -54,8 +57,10 @@ Tensor.explain = _explain
 # lesson about tensors does not pay for graphviz, tqdm or the MNIST reader.
 _SUBMODULES = {"nn": ".nn", "optim": ".optim", "data": ".data", "train": ".train",
                "tune": ".tune", "perceptron": ".perceptron", "serialization": ".serialization",
-               "core": ".core", "utils": ".utils", "ops": ".core.ops", "live": ".live", "viz": ".lens.viz", "explain": ".lens.explain",
-               "equations": ".lens.equations", "plots": ".lens.plots"}
+               "core": ".core", "ops": ".core.ops", "live": ".live", "viz": ".lens.viz",
+               "explain": ".lens.explain", "equations": ".lens.equations", "plots": ".lens.plots",
+               "utils": ".utils", "autograd": ".autograd", "compat": ".compat"}
+_ACCELERATORS = {"cuda", "accelerator", "backends"}  # torch.cuda.is_available() is False
 _LENS_FUNCTIONS = {"gradcheck", "gradgradcheck", "check_rules", "GradcheckError"}
 
 
@@ -66,6 +71,13 @@ def __getattr__(name):
         return getattr(importlib.import_module(".lens.gradcheck", __name__), name)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".serialization", __name__), name)
+    if name in _ACCELERATORS:
+        return getattr(importlib.import_module(".accelerators", __name__), name)
+    if name == "compile":
+        return importlib.import_module(".compat.missing", __name__).compile
+    missing = importlib.import_module(".compat.missing", __name__).missing_attribute(name)
+    if missing is not None:
+        raise missing
     raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")
 
 # PyTorch's dtype names (torch.float is float32, torch.long int64, torch.int int32). Last in

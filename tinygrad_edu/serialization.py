@@ -317,8 +317,11 @@ def _read_checkpoint(path, with_arrays=True):
             "it is truncated or corrupt, save it again") from None
 
 
-def load(path):
+def load(path, map_location=None, weights_only=None):
     """Load a checkpoint written by `save`, checking everything in it.
+
+    `torch.load(path, map_location="cpu", weights_only=True)` works too: both keywords are
+    accepted and change nothing (everything is on the CPU, and only weights are ever read).
 
     Never unpickles (`np.load(..., allow_pickle=False)`). The file must be an .npz with a
     valid `__metadata__` entry, exactly the arrays that metadata lists, with the listed

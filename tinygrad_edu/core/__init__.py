@@ -11,17 +11,17 @@ from .autograd import (AnomalyError, Op, backward, backward_walk, call_rule, det
 from .creation import (allclose, arange, cat, eye, full, full_like, linspace, maximum, minimum, ones,
                        ones_like, rand, rand_like, randint, randn, randn_like, stack, tensor,
                        where, zeros, zeros_like)
-from .creation import multinomial, randperm
+from .creation import from_numpy, multinomial, randperm
 from .dtypes import get_default_dtype, set_default_dtype
 from .function import Function
+from .modes import inference_mode
+from .printing import Size, get_printoptions, set_printoptions
+from .devices import as_device, device, is_device_name, get_default_device, set_default_device
+
+Device = device  # the class under a name that does not shadow `device=` arguments
 from .rng import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from .sampling import bernoulli, normal, poisson
 from .tensor import Tensor, bool_, broadcast_shape, float32, float64, int32, int64
-from .torch_functions import (abs, all, any, argmax, argmin, clamp, clip, clone, cos, detach, exp,
-                              flatten, isfinite, isnan, log, log10, log_softmax, logsumexp, matmul,
-                              mean, neg, norm, numel, permute, pow, relu, reshape, sigmoid, sign,
-                              sin, softmax, sqrt, square, squeeze, std, sum, tanh, transpose,
-                              unsqueeze, var)
 
 __all__ = [
     "autograd", "functional", "ops", "rng",
@@ -35,4 +35,10 @@ __all__ = [
     "multinomial", "randperm", "allclose", "function", "Function",
     "dtypes", "get_default_dtype", "set_default_dtype", "normal", "bernoulli", "poisson",
     "initial_seed", "get_rng_state", "set_rng_state",
+    "device", "Device", "as_device", "is_device_name",
+    "set_default_device", "get_default_device", "inference_mode", "Size", "set_printoptions",
+    "get_printoptions", "from_numpy",
 ] + torch_functions.__all__
+
+# tg.tanh(t), tg.sum(t, 1), ...: the torch.* level, made from torch_functions' one table
+globals().update({name: getattr(torch_functions, name) for name in torch_functions.__all__})

@@ -330,7 +330,7 @@ class Op:
         return self.saved is _RELEASED
 
     def __repr__(self):
-        return f"<{self.name}Backward>"
+        return f"<{self.name}Backward0>"  # PyTorch's style (MulBackward0)
 
 
 # ---------------------------------------------------------------------------------------------

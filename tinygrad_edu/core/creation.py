@@ -3,13 +3,14 @@
 import numpy as np
 
 from . import dtypes, ops, rng
+from .devices import with_device
 from .shapes import _normalize_dims, _shape_args, broadcast_shape
 from .tensor import Tensor, _as_dtype, _to_array, int64
 
 __all__ = [
     "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "randint",
     "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "cat", "stack", "where",
-    "maximum", "minimum", "randperm", "multinomial", "allclose",
+    "maximum", "minimum", "randperm", "multinomial", "allclose", "from_numpy",
 ]
 
 
@@ -232,3 +233,19 @@ def rand_like(t, dtype=None, requires_grad=False, generator=None):
 
 def randn_like(t, dtype=None, requires_grad=False, generator=None):
     return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator)
+
+
+def from_numpy(array):
+    """A tensor sharing the memory of a numpy array (as torch.from_numpy: changes show in both)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}")
+    return Tensor(array)
+
+
+# PyTorch's `device=` (and `pin_memory=`) on every factory, checked in one place (devices.py)
+# so that the signatures above stay about values; only the CPU is accepted.
+for _name in ("tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn",
+              "randint", "randperm", "zeros_like", "ones_like", "full_like", "rand_like",
+              "randn_like"):
+    globals()[_name] = with_device(globals()[_name])
+del _name

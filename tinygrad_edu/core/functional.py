@@ -96,9 +96,9 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
         # leading axis, so the max is an elementwise maximum of whole slices (fast in numpy),
         # not a reduction over many tiny rows.
         windows = x.reshape(n, c, h // kh, kh, w // kw, kw).permute(3, 5, 0, 1, 2, 4)
-        return windows.reshape(kh * kw, n, c, h // kh, w // kw).max(dim=0)
+        return windows.reshape(kh * kw, n, c, h // kh, w // kw).amax(dim=0)
     cols = ops.Unfold.apply(x.reshape(n * c, 1, h, w), kernel=kernel, stride=stride)
-    pooled = cols.max(dim=-1)
+    pooled = cols.amax(dim=-1)
     return pooled.reshape(n, c, pooled.shape[1], pooled.shape[2])
 
 

@@ -15,7 +15,7 @@ import threading
 import numpy as np
 
 __all__ = [
-    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
+    "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "AnomalyError", "user_site", "user_site_exact", "describe_site",
     "check_finite",
 ]
@@ -88,7 +88,16 @@ class set_grad_enabled(_ModeSwitch):
         return self.value
 
 
-class no_grad(set_grad_enabled):
+class _BareDecorator:
+    """Lets `@tg.no_grad` decorate without parentheses too, as in PyTorch 2."""
+
+    def __new__(cls, *args):
+        if len(args) == 1 and callable(args[0]):
+            return cls()(args[0])
+        return super().__new__(cls)
+
+
+class no_grad(_BareDecorator, set_grad_enabled):
     """Context manager and decorator: operations inside are not recorded (evaluation, updates).
 
     Example:
@@ -100,11 +109,23 @@ class no_grad(set_grad_enabled):
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_BareDecorator, set_grad_enabled):
     """Context manager and decorator: record operations again inside a `no_grad` block."""
 
     def __init__(self):
         super().__init__(True)
+
+
+class inference_mode(_BareDecorator, set_grad_enabled):
+    """torch.inference_mode: context manager and decorator that records nothing (as no_grad).
+
+    PyTorch also marks the tensors made inside as inference tensors, which autograd later
+    refuses; here they are ordinary tensors that do not require grad (the same numbers).
+    `inference_mode(False)` records again.
+    """
+
+    def __init__(self, mode=True):
+        super().__init__(not mode)
 
 
 class AnomalyError(RuntimeError):

@@ -61,7 +61,22 @@ class ReduceMixin:
         return self.var(dim, keepdim, correction, unbiased, **kwargs).sqrt()
 
     def max(self, dim=None, keepdim=False, **kwargs):
-        """Largest element over `dim`; ties share the gradient equally."""
+        """The largest element (a tensor), as torch.max:
+
+        * `t.max()`: the largest element; ties share the gradient equally (as torch.amax);
+        * `t.max(dim)` with an int dim: PyTorch's named pair (values, indices), the gradient
+          going to the element at `indices` (the first maximum);
+        * `t.max(other)`: the elementwise maximum;
+        * a tuple of dims, or numpy's `axis=`/`keepdims=`: the values only (as amax).
+        """
+        if isinstance(dim, autograd.Tensor):
+            return self.maximum(dim)
+        if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool) and not kwargs:
+            return self._extreme_along(dim, keepdim, largest=True)
+        return self.amax(dim, keepdim, **kwargs)
+
+    def amax(self, dim=None, keepdim=False, **kwargs):
+        """Largest element over `dim` (int, tuple or None); ties share the gradient equally."""
         dim, keepdim = _dim_keepdim("max", dim, keepdim, kwargs)
         dims = _reduction_dims(dim, self.ndim, "max", self.shape)
         if self._data.size == 0:
@@ -69,12 +84,17 @@ class ReduceMixin:
         return ops.Max.apply(self, dims=dims, keepdim=keepdim)
 
     def min(self, dim=None, keepdim=False, **kwargs):
-        """Smallest element over `dim`: −max(−x)."""
-        dim, keepdim = _dim_keepdim("min", dim, keepdim, kwargs)
-        return -((-self).max(dim=dim, keepdim=keepdim))
+        """The smallest element, as `max` (an int dim gives (values, indices))."""
+        if isinstance(dim, autograd.Tensor):
+            return self.minimum(dim)
+        if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool) and not kwargs:
+            return self._extreme_along(dim, keepdim, largest=False)
+        return self.amin(dim, keepdim, **kwargs)
 
-    amax = max
-    amin = min
+    def amin(self, dim=None, keepdim=False, **kwargs):
+        """Smallest element over `dim`: −amax(−x)."""
+        dim, keepdim = _dim_keepdim("min", dim, keepdim, kwargs)
+        return -((-self).amax(dim=dim, keepdim=keepdim))
 
     def norm(self, p=2, dim=None, keepdim=False):
         """The p-norm (‖x‖₂ by default) over `dim` (all elements by default), as torch.norm."""
@@ -83,7 +103,7 @@ class ReduceMixin:
         if p == 1:
             return self.abs().sum(dim, keepdim)
         if p == float("inf"):
-            return self.abs().max(dim, keepdim) if dim is not None else self.abs().max()
+            return self.abs().amax(dim, keepdim)
         if isinstance(p, (int, float)) and p > 0:
             return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
         raise ValueError(f"norm: p must be a positive number or inf, got {p!r}")

@@ -11,10 +11,13 @@ import numbers
 import numpy as np
 
 from . import autograd, dtypes, ops
+from . import devices as _device
+from . import printing
 from .inplace import InPlaceMixin
 from .reduce_methods import ReduceMixin
 from .shape_methods import ShapeMixin
-from .shapes import broadcast_shape
+from .torch_methods import TorchMethodsMixin
+from .shapes import _normalize_dims, broadcast_shape
 
 __all__ = ["Tensor", "broadcast_shape", "float32", "float64", "int32", "int64", "bool_"]
 
@@ -26,6 +29,10 @@ bool_ = np.dtype(np.bool_)
 
 _DTYPE_NAMES = {"float": float32, "float32": float32, "double": float64, "float64": float64,
                 "int": int64, "long": int64, "int64": int64, "int32": int32, "bool": bool_}
+
+
+_TYPE_NAMES = {float32: "torch.FloatTensor", float64: "torch.DoubleTensor",
+               int64: "torch.LongTensor", int32: "torch.IntTensor", bool_: "torch.BoolTensor"}
 
 
 def _as_dtype(dtype):
@@ -92,7 +99,7 @@ def _true_division(a, b):
     return a.to(dtype), b.to(dtype)
 
 
-class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
+class Tensor(ReduceMixin, ShapeMixin, TorchMethodsMixin, InPlaceMixin):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Attributes:
@@ -144,7 +151,8 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
     # -- basic properties ----------------------------------------------------------------------
     @property
     def shape(self):
-        return self._data.shape
+        """The sizes of the dimensions: a tuple that prints as torch.Size([3, 4])."""
+        return printing.Size(self._data.shape)
 
     @property
     def ndim(self):
@@ -172,7 +180,7 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
         return self.permute(*reversed(range(self.ndim)))
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
+        return self.shape if dim is None else self._data.shape[dim]
 
     def dim(self):
         return self.ndim
@@ -229,18 +237,16 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
     __hash__ = object.__hash__  # __eq__ is elementwise, so identity is the hash
 
     def __repr__(self):
-        prefix = "tensor("
-        body = np.array2string(self._data, separator=", ", prefix=prefix, precision=4)
         extras = []
         if self.dtype not in (float32, int64, bool_):
-            extras.append(f"dtype={self.dtype.name}")
+            extras.append(f"dtype=torch.{self.dtype.name}")
         if self._ctx is not None:
             extras.append(f"grad_fn={self._ctx!r}")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name:
             extras.append(f"name={self.name!r}")
-        return prefix + body + "".join(", " + e for e in extras) + ")"
+        return printing.format_tensor(self._data, extras)
 
     # -- autograd --------------------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
@@ -315,14 +321,36 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
         autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
     # -- dtype conversions -----------------------------------------------------------------------
-    def to(self, dtype):
-        """This tensor with another dtype (differentiable between float dtypes)."""
-        dtype = _as_dtype(dtype)
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """This tensor with another dtype (differentiable between float dtypes), as torch's
+        `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)`; the device must be the CPU."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, _device.device) or _device.is_device_name(arg):
+                _device.as_device(arg, "to")
+            else:
+                dtype = arg
+        _device.as_device(device, "to")
+        dtype = self.dtype if dtype is None else _as_dtype(dtype)
+        if copy:
+            return self.clone().to(dtype)
         if dtype == self.dtype:
             return self
         if self.requires_grad and dtype.kind in "fc":
             return ops.Cast.apply(self, dtype=dtype)
         return Tensor._make(self._data.astype(dtype), False, None)
+
+    @property
+    def device(self):
+        """Where the values live: always the CPU (torch.device('cpu'))."""
+        return _device.CPU
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        _device.as_device("cuda", "cuda")
 
     def float(self):
         return self.to(float32)
@@ -339,7 +367,10 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
     def bool(self):
         return self.to(bool_)
 
-    def type(self, dtype):
+    def type(self, dtype=None):
+        """Without an argument PyTorch's type name ('torch.FloatTensor'); else `to(dtype)`."""
+        if dtype is None:
+            return _TYPE_NAMES.get(self.dtype, f"torch.{self.dtype.name}")
         return self.to(dtype)
 
     # -- operand coercion and broadcasting ------------------------------------------------------
@@ -496,11 +527,13 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
     def __or__(self, other):
         return self._compare(other, np.logical_or, "or")
 
-    def any(self):
-        return Tensor._make(np.asarray(self._data.any()), False, None)
+    def any(self, dim=None, keepdim=False):
+        dims = None if dim is None else _normalize_dims(dim, self.ndim, "any", self.shape)
+        return Tensor._make(np.asarray(self._data.any(axis=dims, keepdims=keepdim)), False, None)
 
-    def all(self):
-        return Tensor._make(np.asarray(self._data.all()), False, None)
+    def all(self, dim=None, keepdim=False):
+        dims = None if dim is None else _normalize_dims(dim, self.ndim, "all", self.shape)
+        return Tensor._make(np.asarray(self._data.all(axis=dims, keepdims=keepdim)), False, None)
 
     def isnan(self):
         return Tensor._make(np.isnan(self._data), False, None)

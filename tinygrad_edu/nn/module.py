@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from ..core import Tensor, no_grad
+from ..core import Device, Tensor, as_device, is_device_name, no_grad
 
 __all__ = ["Parameter", "Module", "IncompatibleKeys", "functional_call", "RemovableHandle"]
 
@@ -403,11 +403,20 @@ class Module:
             parameter.requires_grad_(requires_grad)
         return self
 
-    def to(self, dtype):
+    def to(self, *args, dtype=None, device=None):
         """Convert every floating-point parameter and buffer to `dtype`, in place; returns self.
 
+        As torch's `to(dtype)`, `to(device)`, `to(device, dtype)`; the device must be the CPU.
         The Parameter objects stay the same (an optimizer built before keeps pointing at them).
         """
+        for arg in args:
+            if isinstance(arg, Device) or is_device_name(arg):
+                device = arg
+            else:
+                dtype = arg
+        as_device(device, f"{type(self).__name__}.to")
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"{type(self).__name__}.to: only float dtypes are supported, got "

@@ -13,25 +13,27 @@ the right-hand side of δ(input) = …; a name ending in ᵢ stands for every in
 op): explain(), the backprop stepper and the graph pictures print it from there, and
 tests/test_ops.py fails when an op lacks an entry per input.
 
-The ops come in five families, one file each:
+The ops come in six families, one file each:
 
     elementwise.py   Add Sub Mul Div Neg Pow Maximum Where Clamp Cast Exp Log Sqrt Abs Sin Cos
-                     Relu Sigmoid Tanh Erf
-    reductions.py    Sum Max Softmax LogSoftmax LogSumExp
+                     Relu Sigmoid Tanh Erf Log1p Expm1 Rounding
+    reductions.py    Sum Max Softmax LogSoftmax LogSumExp Cumsum
     linalg.py        MatMul
     shape.py         Reshape Permute Expand Index SetItem IndexAdd Clone Cat Pad Unfold
                      Fold
     fused.py         Linear SquaredError SoftmaxCrossEntropy
+    gather.py        Gather Scatter ScatterAdd
 
 Every class registers itself in `autograd.registry`; tests/test_ops.py checks each rule
 against finite differences and fails when an op has no test case.
 """
 
-from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Erf, Exp, Log, Maximum, Mul, Neg,
-                          Pow, Relu, Sigmoid, Sin, Sqrt, Sub, Tanh, Where)
+from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Erf, Exp, Expm1, Log, Log1p, Maximum,
+                          Mul, Neg, Pow, Relu, Rounding, Sigmoid, Sin, Sqrt, Sub, Tanh, Where)
 from .fused import Linear, SoftmaxCrossEntropy, SquaredError
+from .gather import Gather, Scatter, ScatterAdd
 from .linalg import MatMul
-from .reductions import LogSoftmax, LogSumExp, Max, Softmax, Sum
+from .reductions import Cumsum, LogSoftmax, LogSumExp, Max, Softmax, Sum
 from .shape import (Cat, Clone, Expand, Fold, Index, IndexAdd, Pad, Permute, Reshape,
                     SetItem, Unfold)
 
@@ -40,4 +42,5 @@ __all__ = [
     "Relu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "LogSumExp", "Sum", "Max", "Reshape",
     "Permute", "Expand", "Index", "IndexAdd", "Cat", "Where", "Maximum", "Clamp", "Cast", "Pad",
     "Linear", "Unfold", "Fold", "SquaredError", "SoftmaxCrossEntropy", "SetItem", "Clone", "Erf",
+    "Log1p", "Expm1", "Rounding", "Cumsum", "Gather", "Scatter", "ScatterAdd",
 ]

@@ -11,7 +11,8 @@ from ..dtypes import floating
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Maximum", "Where", "Clamp", "Cast", "Exp",
-    "Log", "Sqrt", "Abs", "Sin", "Cos", "Relu", "Sigmoid", "Tanh", "Erf",
+    "Log", "Sqrt", "Abs", "Sin", "Cos", "Relu", "Sigmoid", "Tanh", "Erf", "Log1p", "Expm1",
+    "Rounding",
 ]
 
 
@@ -417,3 +418,59 @@ class Erf(Op):
     def backward(self, grad_out):
         (x,) = self.saved_tensors
         return grad_out * (2 / math.sqrt(math.pi)) * (-(x * x)).exp()
+
+
+class Log1p(Op):
+    """out = ln(1 + x)   (exact for tiny x, where 1 + x would round to 1)
+
+    ∂out/∂x = 1/(1 + x)
+    saves: x
+    """
+    chain_rule = {"x": "δ(out) / (1 + x)"}
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(x)
+
+    def backward(self, grad_out):
+        (x,) = self.saved_tensors
+        return grad_out / (x + 1)
+
+
+class Expm1(Op):
+    """out = eˣ − 1   (exact for tiny x, where eˣ would round to 1)
+
+    ∂out/∂x = eˣ = out + 1
+    saves: out
+    """
+    chain_rule = {"x": "δ(out) ⊙ (out + 1)"}
+
+    def forward(self, x):
+        with np.errstate(over="ignore"):
+            out = np.expm1(x)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad_out):
+        (out,) = self.saved_tensors
+        return grad_out * (out + 1)
+
+
+class Rounding(Op):
+    """out = ⌊x⌋, ⌈x⌉ or round(x) (`mode` "floor", "ceil" or "round": half to even, as PyTorch)
+
+    ∂out/∂x = 0 (a staircase is flat between its steps), so no gradient flows back,
+    exactly as in PyTorch (where floor/ceil/round give zero gradients, not an error)
+    saves: nothing
+    """
+    chain_rule = {"x": "0 · δ(out)  (a staircase has slope 0)"}
+
+    def forward(self, x, mode, decimals=0):
+        self.input_shape = x.shape
+        if mode == "round":
+            return np.round(x, decimals)
+        return np.floor(x) if mode == "floor" else np.ceil(x)
+
+    def backward(self, grad_out):
+        return grad_out * 0

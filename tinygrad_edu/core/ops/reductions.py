@@ -7,7 +7,7 @@ import numpy as np
 from ..autograd import Op
 
 __all__ = [
-    "Sum", "Max", "Softmax", "LogSoftmax", "LogSumExp",
+    "Sum", "Max", "Softmax", "LogSoftmax", "LogSumExp", "Cumsum",
 ]
 
 
@@ -116,3 +116,21 @@ class LogSumExp(Op):
         (x,) = self.saved_tensors
         out_kd = self.output.reshape(self.kept_shape)
         return grad_out.reshape(self.kept_shape) * (x - out_kd).exp()
+
+
+class Cumsum(Op):
+    """out_i = x_1 + x_2 + … + x_i   (running sums along `dim`)
+
+    ∂out_i/∂x_j = 1 for j ≤ i, so ∂C/∂x_j = Σ_{i ≥ j} g_i: the running sums of g taken from
+    the end, written Σ g − cumsum(g) + g
+    saves: nothing (only dim)
+    """
+    chain_rule = {"x": "running sums of δ(out) from the end along dim"}
+
+    def forward(self, x, dim):
+        self.dim = dim
+        return np.cumsum(x, axis=dim)
+
+    def backward(self, grad_out):
+        total = grad_out.sum(self.dim, keepdim=True)
+        return total - Cumsum.apply(grad_out, dim=self.dim) + grad_out
