@@ -25,6 +25,7 @@ class ReduceMixin:
     def logsumexp(self, dim=None, keepdim=False, **kwargs):
         dim, keepdim = _dim_keepdim("logsumexp", dim, keepdim, kwargs)
         dims = _normalize_dims(dim, self.ndim, "logsumexp", self.shape)
+        _refuse_empty(self, dims, "logsumexp")
         return ops.LogSumExp.apply(self, dims=dims, keepdim=keepdim)
 
     # -- reductions ------------------------------------------------------------------------------
@@ -98,8 +99,10 @@ class ReduceMixin:
     def _arg(self, function, op, dim, keepdim, kwargs):
         dim, keepdim = _dim_keepdim(op, dim, keepdim, kwargs)
         if dim is None:
+            _refuse_empty(self, tuple(range(self.ndim)), op)
             return autograd.Tensor._make(np.asarray(function(self._data), dtype=np.int64), False, None)
         (axis,) = _normalize_dims(dim, self.ndim, op, self.shape)
+        _refuse_empty(self, (axis,), op)
         result = function(self._data, axis=axis)
         if keepdim:
             result = np.expand_dims(result, axis)
@@ -118,3 +121,13 @@ class ReduceMixin:
             extra + i for i, size in enumerate(shape) if size == 1 and self.shape[extra + i] != 1)
         out = ops.Sum.apply(self, dims=dims, keepdim=True) if dims else self
         return out.reshape(shape)
+
+
+def _refuse_empty(t, dims, op):
+    """A clear error for a reduction without an identity (max, logsumexp, argmax) over no elements."""
+    if t._data.size == 0:
+        empty = [d for d in dims if t.shape[d] == 0] or list(dims)
+        raise ValueError(f"{op}: cannot reduce over an empty dimension (shape {t.shape}, "
+                         f"dim {empty[0] if empty else None} has size 0): the result is not "
+                         f"defined; check the slicing that made this tensor, or reduce over "
+                         f"another dim")

@@ -47,7 +47,11 @@ def _to_array(data, dtype=None):
     if isinstance(data, Tensor):
         data = data._data
     if isinstance(data, np.ndarray):
+        if data.dtype.kind in "OSUV":
+            _refuse_non_numbers(data)
         return data if dtype is None or data.dtype == dtype else data.astype(dtype)
+    if isinstance(data, (str, bytes)) or (dtype is not None and _holds_strings(data)):
+        _refuse_non_numbers(data)  # np.array would make a str tensor, or parse "1.0" silently
     if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flatten_once(data)):
         data = _tensors_to_lists(data)
     try:
@@ -56,12 +60,24 @@ def _to_array(data, dtype=None):
         raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} {data!r:.80}: "
                         f"{error}; pass a number, a (nested) list of numbers of equal "
                         f"lengths, or a numpy array") from None
-    if array.dtype == object:
-        raise TypeError(f"tensor: cannot make a tensor from {data!r:.80} (it holds non-numbers "
-                        f"or ragged lists)")
+    if array.dtype.kind in "OSUV":
+        _refuse_non_numbers(data)
     if dtype is None and array.dtype == np.float64 and not isinstance(data, np.generic):
         array = array.astype(np.float32)
     return array
+
+
+def _refuse_non_numbers(data):
+    raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} {data!r:.80}: it "
+                    f"holds strings, other non-numbers or ragged lists; pass numbers (convert "
+                    f"text first, e.g. float(s)), a (nested) list of numbers of equal lengths, or "
+                    f"a numeric numpy array")
+
+
+def _holds_strings(data):
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return isinstance(data, (str, bytes))
 
 
 def _flatten_once(data):
