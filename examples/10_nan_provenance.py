@@ -11,7 +11,8 @@ line of your code, and what its inputs held there.
 1. A cross-entropy written by hand, −[y ln a + (1 − y) ln(1 − a)], on a network whose
    output neurons saturate to exactly 1.0 in float32: ln(1 − a) = ln 0 = −∞. Silently the
    cost is inf and the gradients NaN; with detect_anomaly the Log op and the line are named.
-   The fix: nn.CrossEntropyCost, which clamps the logarithms (as PyTorch's BCELoss does).
+   The fix: nn.CrossEntropyCost, which computes from the logits z when its input is σ(z) in
+   the graph (exact: softplus, never ln 0), and clamps the logarithms otherwise (as BCELoss).
 2. A cost √(Σ(a − y)²) is fine forward when an example is fitted exactly (√0 = 0), but its
    derivative 1/(2√0) is infinite: detect_anomaly names Sqrt and the *backward* pass.
 3. A NaN already in the data: the first op that meets it (the first Linear layer) reports
@@ -74,8 +75,8 @@ def main(argv=None):
         report(error)
         errors.append(error)
     fixed = nn.CrossEntropyCost()(model(images), targets)
-    print(f"  the fix, nn.CrossEntropyCost (logs clamped at −100): cost = {fixed.item():.2f}, "
-          f"finite\n")
+    print(f"  the fix, nn.CrossEntropyCost ({fixed.grad_fn.name}: from the logits, no ln 0): "
+          f"cost = {fixed.item():.2f}, finite\n")
 
     print("== 2. √0 is fine forward, its derivative is not ==")
     tg.manual_seed(args.seed)

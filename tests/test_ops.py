@@ -169,6 +169,12 @@ MASK34 = np.array([[True, False, True, False], [False, False, True, True],
 IDX = np.array([2, 0, 2, 1, 2])                                      # repeats: gradients accumulate
 LABELS = np.array([3, 0, 3])
 PROBABILITIES = np.array([[0.1, 0.2, 0.3, 0.4], [1.0, 0, 0, 0], [0.25, 0.25, 0.5, 0]])
+BINARY = np.array([[0, 1, 0.3, 1], [1, 0, 0.5, 0], [0.2, 1, 1, 0]])  # targets in [0, 1]
+
+
+def np_sigmoid_cross_entropy(z, y):
+    """−[y ln σ(z) + (1 − y) ln(1 − σ(z))] = ln(1 + eᶻ) − y·z, elementwise."""
+    return np.logaddexp(0, z) - y * z
 
 def _changed(method, *args):
     """fn of a row: clone the first input, change the clone in place with `method`, return it
@@ -535,6 +541,17 @@ CASES = [
          lambda x: F.softmax_cross_entropy(x, PROBABILITIES, reduction="sum"),
          lambda x: -(np.log(np_softmax(x, 1)) * PROBABILITIES).sum(), (randn(3, 4),),
          ("SoftmaxCrossEntropy",)),
+    Case("sigmoid_cross_entropy_mean", lambda z: F.sigmoid_cross_entropy(z, BINARY),
+         lambda z: np_sigmoid_cross_entropy(z, BINARY).mean(), (randn(3, 4),),
+         ("SigmoidCrossEntropy",), ("F.sigmoid_cross_entropy",)),
+    Case("sigmoid_cross_entropy_weighted_none",
+         lambda z: F.sigmoid_cross_entropy(z, BINARY, weight=np.abs(ROW4), reduction="none"),
+         lambda z: np_sigmoid_cross_entropy(z, BINARY) * np.abs(ROW4), (randn(3, 4),),
+         ("SigmoidCrossEntropy",)),
+    Case("sigmoid_cross_entropy_lecture_scale",
+         lambda z: F.sigmoid_cross_entropy(z, BINARY, scale=1 / 3),
+         lambda z: np_sigmoid_cross_entropy(z, BINARY).sum() / 3, (randn(3, 4),),
+         ("SigmoidCrossEntropy",)),
 
     # -- in-place changes, recorded on a tensor in the graph (values and gradients checked)
     Case("clone", lambda a: a.clone(), lambda a: a.copy(), (randn(3, 4),), ("Clone",), ("clone",)),
@@ -963,6 +980,9 @@ FUSED_COSTS = [
      lambda a, y: ((a - y) ** 2).sum() * (1 / 6), "SquaredError"),
     ("softmax_cross_entropy", lambda x, p: F.softmax_cross_entropy(x, p.detach()),
      lambda x, p: -(x.log_softmax(1) * p.detach()).sum() * (1 / 3), "SoftmaxCrossEntropy"),
+    ("sigmoid_cross_entropy", lambda x, p: F.sigmoid_cross_entropy(x, p.detach()),
+     lambda x, p: -(p.detach() * x.sigmoid().log()
+                    + (1 - p.detach()) * (1 - x.sigmoid()).log()).mean(), "SigmoidCrossEntropy"),
 ]
 
 

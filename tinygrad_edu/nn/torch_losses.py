@@ -11,7 +11,7 @@ import numpy as np
 from ..core import Tensor, functional, maximum
 from ..core import tensor as make_tensor
 from .loss_checks import (_check_indices, _check_input, _check_probabilities, _clamped_log,
-                          _float_target, _target_array)
+                          _float_target, _log_of_softmax_logits, _target_array, sigmoid_logits)
 from .module import Module
 
 __all__ = [
@@ -84,7 +84,10 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         ℓᵢ = −wᵢ [yᵢ · max(ln xᵢ, −100) + (1 − yᵢ) · max(ln(1 − xᵢ), −100)]
 
     averaged over all elements ("mean"), summed, or returned ("none"). The lecture's
-    cross_entropy_cost(a, y) equals binary_cross_entropy(a, y, reduction="sum") / n.
+    cross_entropy_cost(a, y) equals binary_cross_entropy(a, y, reduction="sum") / n. When
+    `input` is the output of a Sigmoid node of the graph, the loss is computed from its logits
+    z in one fused node (as BCEWithLogitsLoss), so ∂ℓ/∂z = σ(z) − y stays exact where σ(z)
+    rounds to 0 or 1, and the loss is not clamped at 100 there (PyTorch's BCELoss is).
 
     Args:
         input: probabilities in [0, 1] (e.g. sigmoid outputs).
@@ -98,6 +101,10 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     _check_same_shape(input, target, name)
     _check_probabilities(input, name)
     y = _float_target(target, input)
+    logits = sigmoid_logits(input)
+    if logits is not None and not y.requires_grad:
+        # input = σ(z) in the graph: one fused node from z, exact where σ saturates
+        return functional.sigmoid_cross_entropy(logits, y, weight, reduction)
     losses = -(y * _clamped_log(input) + (1 - y) * _clamped_log(1 - input))
     if weight is not None:
         losses = losses * _weight_tensor(weight, input)
@@ -204,6 +211,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     name = "nll_loss (NLLLoss)"
     _check_input(input, name)
     _check_reduction(reduction, name)
+    logits = _log_of_softmax_logits(input)
+    if logits is not None:
+        input = logits.log_softmax(-1)  # log(softmax(z)) is −inf where softmax underflows
     rows, out_shape = _flatten_classes(input)
     indices = _class_indices(input, target, out_shape, name)
     weight = _class_weight(weight, input, name)

@@ -21,7 +21,7 @@ The ops come in five families, one file each:
     linalg.py        MatMul
     shape.py         Reshape Permute Expand Index SetItem IndexAdd Clone Cat Pad Unfold
                      Fold
-    fused.py         Linear SquaredError SoftmaxCrossEntropy
+    fused.py         Linear SquaredError SoftmaxCrossEntropy SigmoidCrossEntropy
 
 Every class registers itself in `autograd.registry`; tests/test_ops.py checks each rule
 against finite differences and fails when an op has no test case.
@@ -29,7 +29,7 @@ against finite differences and fails when an op has no test case.
 
 from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Exp, Log, Maximum, Mul, Neg, Pow,
                           Relu, Sigmoid, Sin, Sqrt, Sub, Tanh, Where)
-from .fused import Linear, SoftmaxCrossEntropy, SquaredError
+from .fused import Linear, SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .linalg import MatMul
 from .reductions import LogSoftmax, LogSumExp, Max, Softmax, Sum
 from .shape import (Cat, Clone, Expand, Fold, Index, IndexAdd, Pad, Permute, Reshape,
@@ -39,5 +39,5 @@ __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Sqrt", "Abs", "Sin", "Cos",
     "Relu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "LogSumExp", "Sum", "Max", "Reshape",
     "Permute", "Expand", "Index", "IndexAdd", "Cat", "Where", "Maximum", "Clamp", "Cast", "Pad",
-    "Linear", "Unfold", "Fold", "SquaredError", "SoftmaxCrossEntropy", "SetItem", "Clone",
+    "Linear", "Unfold", "Fold", "SquaredError", "SoftmaxCrossEntropy", "SigmoidCrossEntropy", "SetItem", "Clone",
 ]
