@@ -16,6 +16,10 @@ from .core import (AnomalyError, Tensor, arange, bool_, cat, detect_anomaly, ena
                    set_grad_enabled, stack, tensor, where, zeros, zeros_like)
 
 from .core import torch_functions as _torch_functions
+from .core.guardrails import (DoubleSoftmaxWarning, GradientAccumulationWarning, LearnerWarning,
+                              NoGradientWarning, NonFiniteWarning, NonLeafGradWarning,
+                              ReductionBroadcastWarning, SymmetricInitWarning, TrainModeWarning,
+                              accumulate_grad, guardrails)  # learner warnings (README: Guardrails)
 from .core import (abs, all, any, argmax, argmin, clamp, clip, clone, cos, detach, exp, flatten,
                   isfinite, isnan, log, log10, log_softmax, logsumexp, matmul, mean, neg, norm,
                   numel, permute, pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt, square,
@@ -32,7 +36,10 @@ __all__ = [
     "check_rules", "GradcheckError", "save", "load",
     "nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron", "serialization",
     "explain", "plots", "float", "double", "long", "int", "bool", "Generator", "multinomial",
-    "randperm", "allclose",
+    "randperm", "allclose", "guardrails", "accumulate_grad", "LearnerWarning",
+    "GradientAccumulationWarning", "NonLeafGradWarning", "DoubleSoftmaxWarning",
+    "NonFiniteWarning", "SymmetricInitWarning", "TrainModeWarning", "ReductionBroadcastWarning",
+    "NoGradientWarning",
 ] + _torch_functions.__all__
 
 

@@ -4,7 +4,11 @@ It imports nothing from the rest of tinygrad_edu. Everything outside it (nn, opt
 learner's view in lens/, training, tuning) uses only the public names exported here.
 """
 
-from . import autograd, functional, ops, rng, torch_functions
+from . import autograd, functional, guardrails, ops, rng, torch_functions
+from .guardrails import (DoubleSoftmaxWarning, GradientAccumulationWarning, LearnerWarning,
+                         NoGradientWarning, NonFiniteWarning, NonLeafGradWarning,
+                         ReductionBroadcastWarning, SymmetricInitWarning, TrainModeWarning,
+                         accumulate_grad)
 from .autograd import (AnomalyError, Op, backward, backward_walk, call_rule, detect_anomaly,
                        enable_grad, grad, increment_version, is_anomaly_enabled,
                        is_grad_enabled, no_grad, prepare_roots, registry, set_grad_enabled, topological_order)
@@ -29,5 +33,8 @@ __all__ = [
     "topological_order", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "AnomalyError", "manual_seed", "torch_functions", "Generator",
-    "multinomial", "randperm", "allclose",
+    "multinomial", "randperm", "allclose", "guardrails", "LearnerWarning",
+    "GradientAccumulationWarning", "NonLeafGradWarning", "DoubleSoftmaxWarning",
+    "NonFiniteWarning", "SymmetricInitWarning", "TrainModeWarning", "ReductionBroadcastWarning",
+    "NoGradientWarning", "accumulate_grad",
 ] + torch_functions.__all__

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import autograd, ops
+from . import autograd, guardrails, ops
 from .shapes import _dim_keepdim, _normalize_dims
 
 __all__ = ["ReduceMixin"]
@@ -33,7 +33,7 @@ class ReduceMixin:
         """Sum over `dim` (int, tuple or None for all); `axis`/`keepdims` are accepted too."""
         dim, keepdim = _dim_keepdim("sum", dim, keepdim, kwargs)
         dims = _normalize_dims(dim, self.ndim, "sum", self.shape)
-        return ops.Sum.apply(self, dims=dims, keepdim=keepdim)
+        return _tagged(ops.Sum.apply(self, dims=dims, keepdim=keepdim), self, dims, keepdim)
 
     def mean(self, dim=None, keepdim=False, **kwargs):
         dim, keepdim = _dim_keepdim("mean", dim, keepdim, kwargs)
@@ -43,7 +43,8 @@ class ReduceMixin:
             raise ValueError(f"mean: cannot average over an empty dimension (shape {self.shape})")
         if self.dtype.kind not in "fc":
             raise TypeError(f"mean: needs a float tensor, got {self.dtype.name}; use .float()")
-        return ops.Sum.apply(self, dims=dims, keepdim=keepdim) * (1.0 / count)
+        return _tagged(ops.Sum.apply(self, dims=dims, keepdim=keepdim) * (1.0 / count), self,
+                       dims, keepdim)
 
     def var(self, dim=None, keepdim=False, correction=1, unbiased=None, **kwargs):
         """Variance with Bessel's correction by default (divide by n − 1), as in PyTorch."""
@@ -67,12 +68,13 @@ class ReduceMixin:
         dims = _normalize_dims(dim, self.ndim, "max", self.shape)
         if self._data.size == 0:
             raise ValueError(f"max: the tensor is empty (shape {self.shape})")
-        return ops.Max.apply(self, dims=dims, keepdim=keepdim)
+        return _tagged(ops.Max.apply(self, dims=dims, keepdim=keepdim), self, dims, keepdim)
 
     def min(self, dim=None, keepdim=False, **kwargs):
         """Smallest element over `dim`: −max(−x)."""
         dim, keepdim = _dim_keepdim("min", dim, keepdim, kwargs)
-        return -((-self).max(dim=dim, keepdim=keepdim))
+        dims = _normalize_dims(dim, self.ndim, "min", self.shape)
+        return _tagged(-((-self).max(dim=dim, keepdim=keepdim)), self, dims, keepdim)
 
     amax = max
     amin = min
@@ -131,3 +133,11 @@ def _refuse_empty(t, dims, op):
                          f"dim {empty[0] if empty else None} has size 0): the result is not "
                          f"defined; check the slicing that made this tensor, or reduce over "
                          f"another dim")
+
+
+def _tagged(out, source, dims, keepdim):
+    """out, tagged for the guardrails when its dims will not line up if broadcast back against
+    source (a reduction without keepdim over dims that are not the leading ones)."""
+    if not keepdim and dims and dims[-1] >= len(dims):
+        guardrails.tag_reduction(out, source.shape, dims)
+    return out

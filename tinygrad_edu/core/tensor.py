@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from . import autograd, ops
+from . import autograd, guardrails, ops
 from .inplace import InPlaceMixin
 from .reduce_methods import ReduceMixin
 from .shape_methods import ShapeMixin
@@ -116,13 +116,15 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
     __slots__ = ("_data", "requires_grad", "_ctx", "__dict__", "__weakref__")
     # The rest lives in the instance dict only once set (leaves, named, retained tensors, views,
     # tensors changed in place); the class defaults keep the op outputs' hot path to 3 writes.
-    grad = None
+    grad = guardrails.NonLeafGrad()  # None; read from user code on a non-leaf, it warns
     name = None
     _retain = False
     _base = None           # the tensor whose storage this one views (it holds the version)
     _view_of = None        # (source tensor, view op class, its params) for a view
     _version_count = 0     # in-place changes of the storage (kept on the base, see _version)
     _history = None        # {version: earlier node} once a recorded in-place op moved it on
+    _stepped = False       # guardrails: a gradient that optimizer.step() used
+    _reduced_from = None   # guardrails: (source shape, dims) of a reduction without keepdim
     __array_ufunc__ = None  # numpy defers to Tensor's reflected operators: array * tensor works
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
@@ -385,6 +387,8 @@ class Tensor(ReduceMixin, ShapeMixin, InPlaceMixin):
                                                               and not a.requires_grad):
                 return a, b  # a constant number: numpy broadcasts it, nothing to sum back
             shape = broadcast_shape(a._data.shape, b._data.shape, op)
+            if a._reduced_from is not None or b._reduced_from is not None:  # guardrails
+                guardrails.check_reduction_broadcast(a, b, op)
             if autograd.is_grad_enabled():  # nothing is summed back when nothing is recorded
                 if a.requires_grad and a._data.shape != shape:
                     a = a.expand(shape)

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..core import Tensor, functional
 from .loss_checks import (_check_indices, _check_input, _check_probabilities, _clamped_log,
-                          _float_target, _target_array, sigmoid_logits, softmax_logits)
+                          _float_target, _target_array, checked_loss, sigmoid_logits,
+                          softmax_logits)
 from .module import Module
 
 __all__ = [
@@ -46,6 +47,7 @@ def _lecture_targets(a, y, name):
 # The lecture's costs
 # ---------------------------------------------------------------------------------------------
 
+@checked_loss("QuadraticCost")
 def quadratic_cost(a, y):
     """The lecture's quadratic cost C = 1/(2n) Σₓ ‖y(x) − a(x)‖².
 
@@ -68,6 +70,7 @@ def quadratic_cost(a, y):
     return functional.squared_error(a, target, 0.5 / a.shape[0])
 
 
+@checked_loss("CrossEntropyCost")
 def cross_entropy_cost(a, y):
     """The lecture's cross-entropy cost C = −1/n Σₓ Σⱼ [yⱼ ln aⱼ + (1 − yⱼ) ln(1 − aⱼ)].
 
@@ -97,6 +100,7 @@ def cross_entropy_cost(a, y):
     return terms.sum() * (-1.0 / a.shape[0])
 
 
+@checked_loss("LogLikelihoodCost")
 def log_likelihood_cost(a, y, from_logits=False):
     """The lecture's log-likelihood cost of a softmax output layer: C = −1/n Σₓ ln a_y(x).
 

@@ -4,11 +4,12 @@ The lecture's costs (lecture_costs.py) and PyTorch's losses (torch_losses.py) sh
 a bad input gets the same clear error from both, and a saturated output the same finite log.
 """
 
+import functools
 import math
 
 import numpy as np
 
-from ..core import Tensor, where
+from ..core import Tensor, guardrails, where
 
 __all__ = ["one_hot", "sigmoid_logits", "softmax_logits"]
 
@@ -141,3 +142,17 @@ def _log_of_softmax_logits(x):
     if node is None or node.name != "Log" or x._version != 0:
         return None
     return softmax_logits(node.inputs[0])
+
+
+def checked_loss(label):
+    """Decorate a loss function: a NaN or infinite value is said out loud, naming the input
+    that holds NaN (core/guardrails.py); a finite value costs one float check."""
+    def decorate(function):
+        @functools.wraps(function)
+        def loss(input, target, *args, **kwargs):
+            out = function(input, target, *args, **kwargs)
+            guardrails.check_loss_value(label, out, (("input 0 (the model's output)", input),
+                                                     ("the target", target)))
+            return out
+        return loss
+    return decorate

@@ -8,10 +8,11 @@ not the lecture's ÷ n: see losses.py for the table of the differences.
 
 import numpy as np
 
-from ..core import Tensor, functional, maximum
+from ..core import Tensor, functional, guardrails, maximum
 from ..core import tensor as make_tensor
 from .loss_checks import (_check_indices, _check_input, _check_probabilities, _clamped_log,
-                          _float_target, _log_of_softmax_logits, _target_array, sigmoid_logits)
+                          _float_target, _log_of_softmax_logits, _target_array, checked_loss,
+                          sigmoid_logits)
 from .module import Module
 
 __all__ = [
@@ -57,6 +58,7 @@ def _weight_tensor(weight, like):
 # The losses
 # ---------------------------------------------------------------------------------------------
 
+@checked_loss("MSELoss")
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error, as PyTorch's MSELoss: ℓᵢ = (xᵢ − yᵢ)², averaged over ALL elements.
 
@@ -78,6 +80,7 @@ def mse_loss(input, target, reduction="mean"):
     return _reduce(difference * difference, reduction)
 
 
+@checked_loss("BCELoss")
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """Binary cross-entropy on probabilities, as PyTorch's BCELoss:
 
@@ -111,6 +114,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return _reduce(losses, reduction)
 
 
+@checked_loss("BCEWithLogitsLoss")
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
                                      pos_weight=None):
     """Sigmoid + binary cross-entropy in one stable formula, as PyTorch's BCEWithLogitsLoss:
@@ -130,6 +134,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     """
     name = "binary_cross_entropy_with_logits (BCEWithLogitsLoss)"
     _check_input(input, name)
+    guardrails.check_loss_input("BCEWithLogitsLoss", input)
     _check_reduction(reduction, name)
     _check_same_shape(input, target, name)
     y = _float_target(target, input)
@@ -195,6 +200,7 @@ def _nll_rows(log_probabilities, indices, weight, ignore_index, reduction, out_s
     return total * (1.0 / denominator if denominator else float("nan"))
 
 
+@checked_loss("NLLLoss")
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood, as PyTorch's NLLLoss: ℓᵢ = −w_{yᵢ} · input[i, yᵢ].
 
@@ -210,6 +216,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """
     name = "nll_loss (NLLLoss)"
     _check_input(input, name)
+    guardrails.check_loss_input("NLLLoss", input)
     _check_reduction(reduction, name)
     logits = _log_of_softmax_logits(input)
     if logits is not None:
@@ -243,6 +250,7 @@ def _class_weight(weight, input, name):
     return tensor
 
 
+@checked_loss("CrossEntropyLoss")
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
     """Softmax cross-entropy on logits, as PyTorch's CrossEntropyLoss.
@@ -267,6 +275,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """
     name = "cross_entropy (CrossEntropyLoss)"
     _check_input(input, name)
+    guardrails.check_loss_input("CrossEntropyLoss", input)
     _check_reduction(reduction, name)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")

@@ -5,6 +5,7 @@ Part of the rulebook (see ops/__init__.py for how to read a rule)."""
 import numpy as np
 
 from ..autograd import Op
+from ..guardrails import numpy_errors_reported
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Maximum", "Where", "Clamp", "Cast", "Exp",
@@ -88,7 +89,7 @@ class Div(Op):
 
     def forward(self, a, b):
         self.save_for_backward(a if self.needs_input_grad[1] else None, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with numpy_errors_reported(divide="ignore", invalid="ignore"):
             return a / b
 
     def backward(self, grad_out):
@@ -121,7 +122,7 @@ class Pow(Op):
     chain_rule = {"a": "δ(out) ⊙ b ⊙ a^(b−1)", "b": "δ(out) ⊙ (a^b ⊙ ln a)"}
 
     def forward(self, a, b):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with numpy_errors_reported(divide="ignore", invalid="ignore", over="ignore"):
             out = np.power(a, b)
         self.save_for_backward(a, b, out)
         return out
@@ -224,7 +225,7 @@ class Exp(Op):
     chain_rule = {"x": "δ(out) ⊙ out"}
 
     def forward(self, x):
-        with np.errstate(over="ignore"):
+        with numpy_errors_reported(over="ignore"):
             out = np.exp(x)
         self.save_for_backward(out)
         return out
@@ -244,7 +245,7 @@ class Log(Op):
 
     def forward(self, x):
         self.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with numpy_errors_reported(divide="ignore", invalid="ignore"):
             return np.log(x)
 
     def backward(self, grad_out):
@@ -261,7 +262,7 @@ class Sqrt(Op):
     chain_rule = {"x": "δ(out) / (2·out)"}
 
     def forward(self, x):
-        with np.errstate(invalid="ignore"):
+        with numpy_errors_reported(invalid="ignore"):
             out = np.sqrt(x)
         self.save_for_backward(out)
         return out
