@@ -9,9 +9,12 @@ stops the program with an AnomalyError that says which op made it, in which pass
 line of your code, and what its inputs held there.
 
 1. A cross-entropy written by hand, −[y ln a + (1 − y) ln(1 − a)], on a network whose
-   output neurons saturate to exactly 1.0 in float32: ln(1 − a) = ln 0 = −∞. Silently the
-   cost is inf and the gradients NaN; with detect_anomaly the Log op and the line are named.
-   The fix: nn.CrossEntropyCost, which clamps the logarithms (as PyTorch's BCELoss does).
+   output neurons saturate to exactly 1.0 in float32: ln(1 − a) = ln 0 = −∞. The cost is inf
+   and the gradients NaN, and nothing stops the program: only a learner warning
+   (tg.NonFiniteWarning, once per line) names the op and the line. With detect_anomaly the
+   first inf is an error that also shows the op's inputs there.
+   The fix: nn.CrossEntropyCost, which computes from the logits z when its input is σ(z) in
+   the graph (exact: softplus, never ln 0), and clamps the logarithms otherwise (as BCELoss).
 2. A cost √(Σ(a − y)²) is fine forward when an example is fitted exactly (√0 = 0), but its
    derivative 1/(2√0) is infinite: detect_anomaly names Sqrt and the *backward* pass.
 3. A NaN already in the data: the first op that meets it (the first Linear layer) reports
@@ -19,6 +22,7 @@ line of your code, and what its inputs held there.
 """
 
 import argparse
+import warnings
 
 import numpy as np
 
@@ -59,14 +63,17 @@ def main(argv=None):
 
     print("== 1. ln 0 in a hand-written cross-entropy ==")
     model = saturated_network(args.seed)
-    # numpy would add RuntimeWarnings here; silenced so that we see what a training loop
-    # sees: a number that is not a number, and nothing else
-    with np.errstate(all="ignore"):
+    # what a training loop sees: a number that is not a number, and (caught here, to print
+    # it) the learner warning that names the op and the line
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", tg.NonFiniteWarning)
         cost = handmade_cross_entropy(model(images), targets)
         cost.backward()
     weight_grad = model[2].weight.grad.numpy()
     print(f"  without detect_anomaly: cost = {cost.item()}, and {np.isnan(weight_grad).sum()} of "
-          f"the {weight_grad.size} entries of ∂C/∂w³ are NaN; no error, no line number")
+          f"the {weight_grad.size} entries of ∂C/∂w³ are NaN; no error, but a learner warning:")
+    first = str(caught[0].message).splitlines() if caught else ["(none)"]
+    print("    " + "\n    ".join(first[:2]))
     try:
         with tg.detect_anomaly():
             cost = handmade_cross_entropy(model(images), targets)
@@ -74,8 +81,8 @@ def main(argv=None):
         report(error)
         errors.append(error)
     fixed = nn.CrossEntropyCost()(model(images), targets)
-    print(f"  the fix, nn.CrossEntropyCost (logs clamped at −100): cost = {fixed.item():.2f}, "
-          f"finite\n")
+    print(f"  the fix, nn.CrossEntropyCost ({fixed.grad_fn.name}: from the logits, no ln 0): "
+          f"cost = {fixed.item():.2f}, finite\n")
 
     print("== 2. √0 is fine forward, its derivative is not ==")
     tg.manual_seed(args.seed)

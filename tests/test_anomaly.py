@@ -66,12 +66,15 @@ def test_zero_over_zero():
     assert np.isfinite(fine.numpy()).all()
 
 
-def test_without_detect_anomaly_the_nan_is_silent():
+def test_without_detect_anomaly_the_nan_is_no_error_but_a_learner_warning():
     x = tg.tensor([0.0, 1.0], requires_grad=True)
-    y = x.log().sum()                                 # −∞, and no error
-    y.backward()
+    with pytest.warns(tg.NonFiniteWarning, match="Log: the forward pass produced infinity"):
+        y = x.log().sum()                             # −∞, and no error
+    with pytest.warns(tg.NonFiniteWarning, match="Log: its backward rule produced infinity"):
+        y.backward()
     assert y.item() == -np.inf and x.grad.numpy()[0] == np.inf
-    nan = (x / x).sum()
+    with pytest.warns(tg.NonFiniteWarning, match="Div: the forward pass produced NaN"):
+        nan = (x / x).sum()
     assert np.isnan(nan.item())
     assert not tg.is_anomaly_enabled()
 
@@ -149,7 +152,7 @@ def test_state_is_restored_and_the_decorator_form_works():
         bad()
     assert not tg.is_anomaly_enabled()
     with tg.detect_anomaly():
-        with tg.detect_anomaly(check_nan=False):
-            x.log()                                   # inner block: checks off
+        with tg.detect_anomaly(check_nan=False), pytest.warns(tg.NonFiniteWarning):
+            x.log()                                   # inner block: checks off (the warning stays)
         assert tg.is_anomaly_enabled()
     assert not tg.is_anomaly_enabled()

@@ -62,6 +62,9 @@ for _left, _right, _op in cases():
                          ids=[f"{l[1]}{'' if l[0] == 'tensor' else '(' + l[0] + ')'}-{op}-"
                               f"{r[1]}{'' if r[0] == 'tensor' else '(' + r[0] + ')'}"
                               for l, r, op in CASES])
+# 1/0 and 0/0 are among the cases: PyTorch gives inf and nan silently, tinygrad_edu the same
+# values with a learner warning (README: Guardrails), which is not what this test is about
+@pytest.mark.filterwarnings("ignore::tinygrad_edu.NonFiniteWarning")
 def test_binary_op_dtype_and_values_match_torch(left, right, op):
     expected = run(left, right, op, "torch")
     with np.errstate(all="ignore"):
@@ -82,6 +85,7 @@ def test_the_issues_examples():
 
 @pytest.mark.parametrize("name", ["sigmoid", "exp", "log", "sqrt", "sin", "cos", "tanh"])
 @pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+@pytest.mark.filterwarnings("ignore::tinygrad_edu.NonFiniteWarning")  # log(0) = -inf, as torch
 def test_float_functions_of_ints_give_the_default_float(name, dtype):
     values = VALUES[dtype] if dtype == "bool" else [abs(v) + 1 for v in VALUES[dtype]]
     ours = getattr(tg.tensor(np.array(values, dtype=dtype)), name)()

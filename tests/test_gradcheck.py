@@ -253,3 +253,101 @@ def test_check_rules_runs_ops_in_float64_even_for_a_float32_graph(monkeypatch):
     assert all(r.ok for r in reports)   # float32 finite differences would fail atol 1e-5
     monkeypatch.setattr(ops.Exp, "backward", exp_off_by_factor)
     assert [r.ok for r in check_rules(x.exp().sum())] == [False, True]
+
+
+# ---------------------------------------------------------------------------------------------
+# Kinks: where the derivative is not defined, gradcheck explains it and blames no rule
+# ---------------------------------------------------------------------------------------------
+
+def _kink_point(*shape):
+    """float64 zeros with a few smooth elements mixed in (the kinks are at the zeros)."""
+    data = np.zeros(shape)
+    data.reshape(-1)[1::3] = np.linspace(0.5, 1.5, data.reshape(-1)[1::3].size)
+    return tg.tensor(data, requires_grad=True)
+
+
+KINKS = [
+    ("Relu", lambda x: x.relu().sum(), lambda: _kink_point(2, 3), (0, 0)),
+    ("Clamp", lambda x: (x.clamp(0.0, 2.0) * 3).sum(), lambda: _kink_point(2, 3), (0, 0)),
+    # a three-way tie: amax's rule gives each 1/3, central differences 1/2 (a two-way tie passes:
+    # both give 1/2)
+    ("Max", lambda x: x.amax(1).exp().sum(),
+     lambda: tg.tensor([[1.0, 1.0, 1.0], [0.3, 2.0, 0.1]], dtype=tg.float64, requires_grad=True),
+     (0, 0)),
+    ("Relu", lambda x: ((x @ tg.eye(3, dtype=tg.float64)).relu() * (x + 2).sin()).sum(),
+     lambda: _kink_point(2, 3), (0, 0)),
+]
+
+
+@pytest.mark.parametrize("op, fn, make_input, element", KINKS, ids=[k[0] for k in KINKS])
+def test_a_kink_is_explained_and_no_rule_is_blamed(op, fn, make_input, element):
+    x = make_input()
+    with pytest.raises(GradcheckError) as info:
+        tg.gradcheck(fn, x)
+    error, message = info.value, str(info.value)
+    assert error.culprit is None and "local rule is wrong" not in message
+    assert [k.op for k in error.kinks] == [op]
+    kink = error.kinks[0]
+    assert kink.kink and not kink.ok and kink.element == element
+    assert f"sits on a kink of {op} at element {element}" in message
+    assert "the derivative is not defined there" in message
+    assert "fix: check at a point off the kink" in message
+    assert kink.left != pytest.approx(kink.right)
+    # the explanation is right: moved off the kink by a small random offset, the function passes
+    offset = np.random.default_rng(0).uniform(0.05, 0.2, x.shape)
+    assert tg.gradcheck(fn, tg.tensor(x.numpy() + offset, requires_grad=True))
+
+
+def test_abs_at_zero_passes_because_its_rule_takes_the_mean_of_the_slopes():
+    """|x| at 0: central differences give (|ε| − |−ε|)/2ε = 0 and the rule gives sign(0) = 0, so
+    they agree and there is nothing to explain (unlike ReLU, whose rule takes the left slope)."""
+    assert tg.gradcheck(lambda x: (x.abs() * 3 + x).sum(), _kink_point(2, 3))
+
+
+def test_a_kink_of_the_whole_function_is_explained_without_a_node():
+    """where(x > 0, x, 0): each op is smooth, the comparison makes the kink."""
+    x = _kink_point(2, 3)
+    with pytest.raises(GradcheckError) as info:
+        tg.gradcheck(lambda t: tg.where(t > 0, t, t * 0).sum(), x)
+    message = str(info.value)
+    assert "the function has a kink at element (0, 0) of input 0" in message
+    assert "every op's local rule agrees" not in message and info.value.culprit is None
+    with pytest.raises(GradcheckError, match="the function has a kink at element"):
+        tg.gradcheck(lambda t: t.relu().sum(), x, localize=False)
+
+
+def test_a_wrong_rule_is_still_named_beside_a_kink(monkeypatch):
+    """A Relu rule that halves the gradient: wrong at the smooth elements, so Relu is blamed
+    although other elements sit on its kink."""
+    def relu_halved(self, grad_out):
+        (mask,) = self.saved_tensors
+        return grad_out * mask * 0.5
+
+    x = _kink_point(2, 3)
+    monkeypatch.setattr(ops.Relu, "backward", relu_halved)
+    with pytest.raises(GradcheckError) as info:
+        tg.gradcheck(lambda t: t.relu().sum(), x)
+    assert info.value.culprit is not None and info.value.culprit.op == "Relu"
+    assert not info.value.culprit.kink
+    assert info.value.culprit.element in [(0, 1), (1, 1)]  # a smooth element (value ≠ 0)
+    assert "the first op whose local rule is wrong: op Relu" in str(info.value)
+
+
+def test_a_planted_rule_at_a_smooth_point_of_high_curvature_is_not_called_a_kink(monkeypatch):
+    """x⁴ at x = 3 curves strongly (f″ = 108): the one-sided slopes differ by h·f″, which
+    shrinks with h, so it is no kink, and the planted wrong Pow rule is named."""
+    def pow_off(self, grad_out):
+        return tuple(g * 1.01 if g is not None else None for g in _true_pow(self, grad_out))
+
+    x = tg.tensor([3.0, -2.5, 4.0], dtype=tg.float64, requires_grad=True)
+    assert tg.gradcheck(lambda t: (t ** 4).sum(), x)
+    _true_pow = ops.Pow.backward
+    monkeypatch.setattr(ops.Pow, "backward", lambda self, g: _as_pair(pow_off(self, g)))
+    with pytest.raises(GradcheckError) as info:
+        tg.gradcheck(lambda t: (t ** 4).sum(), x)
+    assert info.value.culprit is not None and info.value.culprit.op == "Pow"
+    assert info.value.kinks == []
+
+
+def _as_pair(grads):
+    return grads if len(grads) > 1 else grads[0]

@@ -341,4 +341,7 @@ def test_click_through_the_whole_training_step(browser, tmp_path):
     for name, p in model.named_parameters():
         np.testing.assert_array_equal(p.numpy(), weights[name].astype(np.float32))
         np.testing.assert_array_equal(optimizer.state[p]["momentum_buffer"], buffers[name])
+    optimizer.zero_grad()  # the first step used the gradients (else a GradientAccumulationWarning)
     cost.backward()
+    for name, p in model.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), gradients[name], rtol=1e-4, atol=1e-7)

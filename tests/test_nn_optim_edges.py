@@ -201,6 +201,7 @@ def lr_sequences(make, steps, optimizer="SGD", per_batch=False, **optimizer_opti
     for library in (optim, torch.optim):
         parameter = nn.Parameter(np.zeros(1)) if library is optim else \
             torch.nn.Parameter(torch.zeros(1))
+        parameter.grad = (tg.zeros_like if library is optim else torch.zeros_like)(parameter)
         opt = getattr(library, optimizer)([parameter], lr=0.1, **optimizer_options)
         sched = make(library.lr_scheduler, opt)
         seen = []

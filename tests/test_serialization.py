@@ -385,3 +385,119 @@ def test_with_real_nn_modules(tmp_path):
     with pytest.raises(CheckpointError, match="missing"):
         load_into(target, tmp_path / "small.npz")
     assert_same_state(target.state_dict(), before)
+
+
+# ----------------------------------------------------------------------------- hostile sizes (issue 10, case 12)
+
+def _set_encrypted_flag(path, member):
+    """Set bit 0 (encrypted) of `member`'s general-purpose flags in both zip headers."""
+    raw = bytearray(open(path, "rb").read())
+    name = member.encode()
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    assert raw[info.header_offset:info.header_offset + 4] == b"PK\x03\x04"
+    raw[info.header_offset + 6] |= 0x1
+    central = raw.index(b"PK\x01\x02")
+    while True:  # the central directory entry that names the member
+        length = int.from_bytes(raw[central + 28:central + 30], "little")
+        if raw[central + 46:central + 46 + length] == name:
+            raw[central + 8] |= 0x1
+            break
+        central = raw.index(b"PK\x01\x02", central + 4)
+    open(path, "wb").write(bytes(raw))
+
+
+def test_encrypted_member_is_refused_and_nothing_is_changed(tmp_path):
+    path = tmp_path / "locked.npz"
+    save(good_state(), path)
+    _set_encrypted_flag(path, "a.bias.npy")
+    with zipfile.ZipFile(path) as archive:  # zipfile itself now wants a password
+        with pytest.raises(RuntimeError, match="encrypted"):
+            archive.read("a.bias.npy")
+    with pytest.raises(CheckpointError, match=r"locked.npz: entry 'a.bias.npy' is encrypted"):
+        load(path)
+    model = TinyModule()
+    before = model.snapshot()
+    with pytest.raises(CheckpointError, match="encrypted"):
+        load_into(model, path)
+    assert model.loads == 0
+    assert_same_state(model.snapshot(), before)
+
+
+def _never_read_arrays(monkeypatch):
+    """Only the small metadata entry may be read; any weight array read fails the test."""
+    read_array = np.lib.format.read_array
+
+    def refuse(member, *args, **kwargs):
+        if getattr(member, "name", None) != "__metadata__.npy":
+            raise AssertionError(f"{member.name} was read before the sizes were checked")
+        return read_array(member, *args, **kwargs)
+    monkeypatch.setattr(np.lib.format, "read_array", refuse)
+
+
+def test_a_header_declaring_a_huge_array_is_refused_before_allocating(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.npz"
+    huge = [10 ** 12]  # 4 TB of float32, declared in a file of a few hundred bytes
+    craft(path, {"w": np.ones(4, np.float32)}, meta_changes={"shapes": [huge]})
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read("w.npy")
+    header = np.lib.format.header_data_from_array_1_0(np.ones(4, np.float32))
+    header["shape"] = tuple(huge)
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, header)
+    forged = buffer.getvalue() + data[-16:]
+    rewritten = tmp_path / "bomb2.npz"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(rewritten, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, forged if info.filename == "w.npy" else source.read(info))
+    _never_read_arrays(monkeypatch)
+    with pytest.raises(CheckpointError, match=r"'w' declares shape \(1000000000000,\) of float32 "
+                                              r"\(4000000000000 bytes\) but its zip entry holds 16 bytes"):
+        load(rewritten)
+
+
+def test_a_zip_bomb_beyond_the_bound_is_refused_from_the_directory(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.npz"
+    zeros = np.zeros(250_000, np.float32)  # 1 MB that deflates to about 1 kB
+    craft(path, {"w": zeros})
+    compressed = tmp_path / "deflated.npz"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(compressed, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info))
+    assert os.path.getsize(compressed) < 20_000
+    assert set(load(compressed)) == {"w"}  # a well-formed deflated file loads ...
+    _never_read_arrays(monkeypatch)
+    with pytest.raises(CheckpointError, match=r"deflated.npz declares \d+ bytes of arrays once "
+                                              r"uncompressed, above the bound of 100000 bytes"):
+        load(compressed, max_bytes=100_000)  # ... but not beyond the bound, and nothing is read
+
+
+def test_a_stored_entry_larger_than_the_file_is_refused(tmp_path):
+    path = tmp_path / "short.npz"
+    save(good_state(), path)
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("b.weight.npy")
+    central = raw.rindex(b"PK\x01\x02", 0, raw.rindex(b"b.weight.npy"))
+    big = (2 ** 31).to_bytes(4, "little")
+    raw[central + 20:central + 24] = big  # compressed size
+    raw[central + 24:central + 28] = big  # uncompressed size
+    path.write_bytes(bytes(raw))
+    assert info.file_size < 1000
+    with pytest.raises(CheckpointError, match=r"short.npz: entry 'b.weight.npy' declares 2147483648 "
+                                              r"bytes, more than the file holds"):
+        load(path)
+
+
+def test_load_into_refuses_a_file_that_declares_other_shapes_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "wide.npz"
+    save({"layer.weight": np.ones((3000, 2), np.float32), "layer.bias": np.ones(3000, np.float32)},
+         path)
+    model = TinyModule()
+    before = model.snapshot()
+    _never_read_arrays(monkeypatch)
+    with pytest.raises(CheckpointError, match=r"'layer.weight' has shape \(3000, 2\) in the file "
+                                              r"but \(3, 2\) in the model"):
+        load_into(model, path)
+    assert model.loads == 0
+    assert_same_state(model.snapshot(), before)

@@ -188,7 +188,7 @@ def test_seed_makes_runs_reproducible():
 
 def test_divergence_raises_a_clear_error():
     model = small_net()
-    with pytest.raises(TrainingDiverged) as caught:
+    with pytest.raises(TrainingDiverged) as caught, pytest.warns(tg.NonFiniteWarning):
         fit(model, blobs(), nn.QuadraticCost(), optim.SGD(model.parameters(), lr=1e9),
             epochs=3, batch_size=10, progress=False, seed=0)
     error = caught.value

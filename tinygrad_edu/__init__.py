@@ -21,6 +21,10 @@ from .core import (AnomalyError, Tensor, arange, bool_, cat, detect_anomaly, ena
                    set_grad_enabled, stack, tensor, where, zeros, zeros_like)
 
 from .core import torch_functions as _torch_functions
+from .core.guardrails import (DoubleSoftmaxWarning, GradientAccumulationWarning, LearnerWarning,
+                              NoGradientWarning, NonFiniteWarning, NonLeafGradWarning,
+                              ReductionBroadcastWarning, SymmetricInitWarning, TrainModeWarning,
+                              accumulate_grad, guardrails)  # learner warnings (README: Guardrails)
 
 __version__ = "0.1.0"
 
@@ -38,6 +42,10 @@ __all__ = [
     "default_generator", "device", "set_default_device", "get_default_device", "utils",
     "autograd", "cuda", "accelerator", "backends", "compat", "compile", "inference_mode", "Size",
     "set_printoptions", "get_printoptions", "from_numpy",
+    "guardrails", "accumulate_grad", "LearnerWarning",
+    "GradientAccumulationWarning", "NonLeafGradWarning", "DoubleSoftmaxWarning",
+    "NonFiniteWarning", "SymmetricInitWarning", "TrainModeWarning", "ReductionBroadcastWarning",
+    "NoGradientWarning",
 ] + _torch_functions.__all__
 
 # tg.tanh(t), tg.sum(t, 1), ...: the torch.* level, made from core/torch_functions.py's one table

@@ -23,12 +23,16 @@ import numpy as np
 
 from tinygrad_edu.core import Tensor
 
-__all__ = ["CheckpointError", "save", "load", "load_metadata", "load_into", "LoadResult", "FORMAT", "VERSION"]
+__all__ = ["CheckpointError", "save", "load", "load_metadata", "load_into", "LoadResult", "FORMAT", "VERSION",
+           "MAX_BYTES"]
 
 FORMAT = "tinygrad_edu.checkpoint"
 VERSION = 1
 METADATA_KEY = "__metadata__"
 _MAX_HEADER_SIZE = 10_000  # bytes; numpy's own default guard against hostile .npy headers
+MAX_BYTES = 4 * 2 ** 30
+"""The largest total size (bytes, uncompressed) `load` accepts unless told otherwise: far above the
+lecture's networks (MNIST's 784-30-10 is 95 kB), far below what would exhaust a laptop."""
 # Floats are the weights; integers are allowed too because a model's state holds integer
 # buffers (BatchNorm's num_batches_tracked). Nothing else: no bool, complex, str or objects.
 _ALLOWED_KINDS = ("f", "i", "u")
@@ -200,9 +204,38 @@ def _member_name(archive, key):
     return key + ".npy" if key + ".npy" in archive.namelist() else key
 
 
+def _check_members(archive, path, max_bytes):
+    """Refuse, from the zip directory alone (nothing is decompressed or allocated), encrypted
+    members, unknown compressions, and sizes beyond `max_bytes` or beyond the file itself."""
+    file_size = os.path.getsize(path)
+    total = 0
+    for info in archive.infolist():
+        if info.flag_bits & 0x1:
+            raise CheckpointError(
+                f"load: {path}: entry {info.filename!r} is encrypted; tinygrad_edu.save never "
+                "encrypts, so this file was made or changed by another program; refused")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise CheckpointError(
+                f"load: {path}: entry {info.filename!r} uses zip compression method "
+                f"{info.compress_type}; a checkpoint is stored (or deflated, np.savez_compressed)")
+        if info.compress_type == zipfile.ZIP_STORED and (
+                info.file_size != info.compress_size or info.header_offset + info.compress_size > file_size):
+            raise CheckpointError(
+                f"load: {path}: entry {info.filename!r} declares {info.file_size} bytes, more than "
+                f"the file holds ({file_size} bytes); truncated or tampered with, refused")
+        total += info.file_size
+    if total > max_bytes:
+        raise CheckpointError(
+            f"load: {path} declares {total} bytes of arrays once uncompressed, above the bound of "
+            f"{max_bytes} bytes (a zip bomb, or a model far bigger than expected); refused before "
+            "reading anything. If you trust the file, pass a larger max_bytes=")
+
+
 def _check_header(npz, key, path, shape=None, dtype=None):
-    """Read a member's .npy header (not its data) and compare it with the metadata."""
-    with npz.zip.open(_member_name(npz.zip, key)) as member:
+    """Read a member's .npy header (not its data) and compare it with the metadata and with the
+    size of its zip entry, so that a lying header never makes numpy allocate its array."""
+    info = npz.zip.getinfo(_member_name(npz.zip, key))
+    with npz.zip.open(info) as member:
         try:
             version = np.lib.format.read_magic(member)
         except ValueError:
@@ -213,11 +246,18 @@ def _check_header(npz, key, path, shape=None, dtype=None):
             header = np.lib.format.read_array_header_2_0(member, max_header_size=_MAX_HEADER_SIZE)
         else:
             raise CheckpointError(f"load: {path}: entry {key!r} uses .npy format version {version}, which numeric arrays never need")
+        data_bytes = info.file_size - member.tell()
     found_shape, _, found_dtype = header
     if found_dtype.hasobject:
         raise CheckpointError(
             f"load: {path}: entry {key!r} is an object array (pickled Python objects); refused, because "
             "unpickling can run arbitrary code. A checkpoint holds float and integer arrays only")
+    declared = int(np.prod(found_shape, dtype=object)) * found_dtype.itemsize
+    if declared != data_bytes:
+        raise CheckpointError(
+            f"load: {path}: entry {key!r} declares shape {found_shape} of {found_dtype} "
+            f"({declared} bytes) but its zip entry holds {data_bytes} bytes of data; refused "
+            "before allocating (a forged header or a truncated file), save it again")
     if shape is not None and found_shape != shape:
         raise CheckpointError(
             f"load: {path}: {key!r} has shape {found_shape} but the metadata says {shape}; the file is "
@@ -272,12 +312,13 @@ def _read_metadata(npz, path):
     return meta, parsed
 
 
-def _read_checkpoint(path, with_arrays=True):
+def _read_checkpoint(path, with_arrays=True, max_bytes=MAX_BYTES):
     _sniff(path)
     try:
         with np.load(path, allow_pickle=False) as npz:
             if not isinstance(npz, np.lib.npyio.NpzFile):
                 raise CheckpointError(f"load: {path} is not an .npz archive")
+            _check_members(npz.zip, path, max_bytes)
             meta, entries = _read_metadata(npz, path)
             keys = [k for k in npz.files if k != METADATA_KEY]
             names = [name for name, _, _ in entries]
@@ -317,7 +358,7 @@ def _read_checkpoint(path, with_arrays=True):
             "it is truncated or corrupt, save it again") from None
 
 
-def load(path, map_location=None, weights_only=None):
+def load(path, map_location=None, weights_only=None, *, max_bytes=MAX_BYTES):
     """Load a checkpoint written by `save`, checking everything in it.
 
     `torch.load(path, map_location="cpu", weights_only=True)` works too: both keywords are
@@ -327,15 +368,22 @@ def load(path, map_location=None, weights_only=None):
     valid `__metadata__` entry, exactly the arrays that metadata lists, with the listed
     shapes and dtypes (float, or integer for counters), and no NaN/inf.
 
+    Sizes are checked before anything is read: encrypted zip entries are refused, and so is
+    an array header that declares more data than its entry holds, or a file whose arrays
+    would take more than `max_bytes` once uncompressed (a zip bomb).
+
     Args:
         path: a file written by `save`.
+        map_location, weights_only: torch.load's keywords, accepted and without effect.
+        max_bytes: the largest total size of the arrays accepted (default `MAX_BYTES`, 4 GiB).
 
     Returns:
         An OrderedDict name -> Tensor, in the saved order.
 
     Raises:
         CheckpointError: (a ValueError) the file is empty, truncated, not an npz, a pickle,
-            holds object arrays, disagrees with its metadata, or holds NaN/inf.
+            encrypted, too large, holds object arrays, disagrees with its metadata, or holds
+            NaN/inf.
         FileNotFoundError: no such file.
 
     Example:
@@ -344,7 +392,7 @@ def load(path, map_location=None, weights_only=None):
         ['0.weight', '0.bias']
     """
     path = os.fspath(path)
-    return _read_checkpoint(path)[1]
+    return _read_checkpoint(path, max_bytes=max_bytes)[1]
 
 
 def load_metadata(path):
@@ -364,7 +412,7 @@ def load_metadata(path):
     return meta.get("metadata", {})
 
 
-def load_into(model, path, strict=True):
+def load_into(model, path, strict=True, max_bytes=MAX_BYTES):
     """Load a checkpoint into a model, changing nothing unless everything checks out.
 
     All checks run before any weight is touched: the file itself (as in `load`), then the
@@ -377,6 +425,7 @@ def load_into(model, path, strict=True):
         path: a file written by `save`.
         strict: require the file's names to be exactly the model's; with False, load the
             names both have and report the rest.
+        max_bytes: the largest total size of the file's arrays accepted (see `load`).
 
     Returns:
         LoadResult(missing_keys, unexpected_keys): model names not in the file, file names
@@ -390,15 +439,25 @@ def load_into(model, path, strict=True):
         LoadResult(missing_keys=[], unexpected_keys=[])
     """
     path = os.fspath(path)
-    state = load(path)
     target = model.state_dict()
-    missing = [k for k in target if k not in state]
-    unexpected = [k for k in state if k not in target]
+    meta, _ = _read_checkpoint(path, with_arrays=False, max_bytes=max_bytes)
+    # The names and shapes the file declares are compared with the model before any array is
+    # read, so a file that declares more than the model needs allocates nothing.
+    declared = dict(zip(meta["names"], (tuple(shape) for shape in meta["shapes"])))
+    for name, shape in declared.items():
+        if name in target and tuple(np.shape(target[name])) != shape:
+            raise CheckpointError(
+                f"load_into: {path}: {name!r} has shape {shape} in the file but "
+                f"{tuple(np.shape(target[name]))} in the model; the checkpoint is for a different "
+                "architecture")
+    missing = [k for k in target if k not in declared]
+    unexpected = [k for k in declared if k not in target]
     if strict and (missing or unexpected):
         raise CheckpointError(
             f"load_into: {path} does not fit the {type(model).__name__}: missing {missing} (in the "
             f"model, not in the file), unexpected {unexpected} (in the file, not in the model); "
             "load the checkpoint of this architecture, or pass strict=False to load the common names")
+    state = load(path, max_bytes=max_bytes)
     converted = collections.OrderedDict()
     for name in target:
         if name not in state:

@@ -4,7 +4,11 @@ It imports nothing from the rest of tinygrad_edu. Everything outside it (nn, opt
 learner's view in lens/, training, tuning) uses only the public names exported here.
 """
 
-from . import autograd, dtypes, function, functional, ops, rng, torch_functions
+from . import autograd, dtypes, function, functional, guardrails, ops, rng, torch_functions
+from .guardrails import (DoubleSoftmaxWarning, GradientAccumulationWarning, LearnerWarning,
+                         NoGradientWarning, NonFiniteWarning, NonLeafGradWarning,
+                         ReductionBroadcastWarning, SymmetricInitWarning, TrainModeWarning,
+                         accumulate_grad)
 from .autograd import (AnomalyError, Op, backward, backward_walk, call_rule, detect_anomaly,
                        enable_grad, grad, increment_version, is_anomaly_enabled,
                        is_grad_enabled, no_grad, prepare_roots, registry, set_grad_enabled, topological_order)
@@ -38,6 +42,10 @@ __all__ = [
     "device", "Device", "as_device", "is_device_name",
     "set_default_device", "get_default_device", "inference_mode", "Size", "set_printoptions",
     "get_printoptions", "from_numpy",
+    "guardrails", "LearnerWarning",
+    "GradientAccumulationWarning", "NonLeafGradWarning", "DoubleSoftmaxWarning",
+    "NonFiniteWarning", "SymmetricInitWarning", "TrainModeWarning", "ReductionBroadcastWarning",
+    "NoGradientWarning", "accumulate_grad",
 ] + torch_functions.__all__
 
 # tg.tanh(t), tg.sum(t, 1), ...: the torch.* level, made from torch_functions' one table

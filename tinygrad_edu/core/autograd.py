@@ -13,6 +13,7 @@ import inspect
 
 import numpy as np
 
+from . import guardrails
 from .node_names import AccumulateGrad, NodeName
 from .modes import (AnomalyError, _state, check_finite, describe_site, detect_anomaly,
                     enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
@@ -507,6 +508,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     owned = {id(g) for g in root_grads}
     for t, g in leaves.values():
         if t.grad is not None:
+            if t.grad._stepped:  # guardrails: adding to a gradient that step() already used
+                guardrails.accumulated_after_step(t)
             t.grad = t.grad + g
             continue
         if not create_graph and (id(g) in owned or not g._data.flags.writeable):

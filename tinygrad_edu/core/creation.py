@@ -4,8 +4,8 @@ import numpy as np
 
 from . import dtypes, ops, rng
 from .devices import with_device
-from .shapes import _normalize_dims, _shape_args, broadcast_shape
-from .tensor import Tensor, _as_dtype, _to_array, int64
+from .shapes import _checked_sizes, _normalize_dims, _shape_args, broadcast_shape
+from .tensor import Tensor, _as_dtype, _to_array, float32, int64
 
 __all__ = [
     "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "randint",
@@ -24,6 +24,11 @@ def cat(tensors, dim=0):
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
     first = tensors[0]
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ValueError(f"cat: tensor {i} is 0-d (a scalar) and has no dimension to join "
+                             f"along; use tg.stack to make a 1-d tensor of scalars, or "
+                             f"t.reshape(1) first")
     (axis,) = _normalize_dims(dim, first.ndim, "cat", first.shape)
     for i, t in enumerate(tensors):
         if t.ndim != first.ndim or t.shape[:axis] + t.shape[axis + 1:] != \
@@ -106,31 +111,55 @@ def _float_dtype(dtype):
     return dtype
 
 
-def _make_shape(shape):
-    return _shape_args(shape)
+def _make_shape(shape, op):
+    """The sizes given to a constructor (ints, or one tuple or list of them), checked."""
+    flat = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    for s in flat:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"{op}: sizes must be ints, got {s!r} ({type(s).__name__}) in "
+                            f"{tuple(flat)}; e.g. {op}(2, 3) or {op}((2, 3))")
+    return _checked_sizes(_shape_args(shape), op)
+
+
+def _check_count(value, what, op):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {what} must be an int, got {value!r} ({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{op}: {what} must be >= 0, got {value}")
+
+
+def _check_fill_value(value, op):
+    """A number (or a 0-d array/tensor of numbers); strings and other objects are refused."""
+    array = value._data if isinstance(value, Tensor) else np.asarray(value)
+    if array.ndim != 0 or array.dtype.kind not in "biufc":
+        raise TypeError(f"{op}: fill_value must be a number, got {value!r:.60} "
+                        f"({type(value).__name__}); e.g. {op}((2, 3), 0.5)")
 
 
 def zeros(*shape, dtype=None, requires_grad=False):
-    return Tensor(np.zeros(_make_shape(shape), dtype=_float_dtype(dtype)), requires_grad)
+    return Tensor(np.zeros(_make_shape(shape, "zeros"), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False):
-    return Tensor(np.ones(_make_shape(shape), dtype=_float_dtype(dtype)), requires_grad)
+    return Tensor(np.ones(_make_shape(shape, "ones"), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False):
+    _check_fill_value(fill_value, "full")
+    shape = _make_shape((shape,), "full")
     if dtype is None:
         dtype = dtypes.get_default_dtype() if isinstance(fill_value, float) else \
             np.asarray(fill_value).dtype
         if dtype == np.int_ and not isinstance(fill_value, (bool, np.bool_)):
             dtype = int64
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
     return Tensor(np.full(shape, fill_value, dtype=_as_dtype(dtype)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise ValueError(f"arange: step must not be 0 (from {start} to {end}); e.g. step=1")
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = int64 if is_int else dtypes.get_default_dtype()
@@ -138,22 +167,26 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False):
+    _check_count(steps, "steps", "linspace")
     return Tensor(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False):
+    _check_count(n, "n (the number of rows)", "eye")
+    if m is not None:
+        _check_count(m, "m (the number of columns)", "eye")
     return Tensor(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
 def rand(*shape, dtype=None, requires_grad=False, generator=None):
     """Uniform samples in [0, 1) from the package generator (see `manual_seed`) or `generator`."""
-    array = rng.numpy_generator(generator).random(_make_shape(shape))
+    array = rng.numpy_generator(generator).random(_make_shape(shape, "rand"))
     return Tensor(array.astype(_float_dtype(dtype)), requires_grad)
 
 
 def randn(*shape, dtype=None, requires_grad=False, generator=None):
     """Standard normal samples from the package generator (see `manual_seed`) or `generator`."""
-    array = rng.numpy_generator(generator).standard_normal(_make_shape(shape))
+    array = rng.numpy_generator(generator).standard_normal(_make_shape(shape, "randn"))
     return Tensor(array.astype(_float_dtype(dtype)), requires_grad)
 
 
@@ -163,7 +196,7 @@ def randint(low, high=None, size=None, dtype=None, generator=None):
         if high is None or isinstance(high, int):
             raise TypeError("randint: give the size, e.g. randint(0, 10, (3,)) or randint(10, (3,))")
         low, high, size = 0, low, high
-    size = (size,) if isinstance(size, int) else tuple(size)
+    size = _make_shape((size,), "randint")
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be larger than low ({low})")
     array = rng.numpy_generator(generator).integers(low, high, size=size)
@@ -224,6 +257,7 @@ def ones_like(t, dtype=None, requires_grad=False):
 
 
 def full_like(t, fill_value, dtype=None, requires_grad=False):
+    _check_fill_value(fill_value, "full_like")
     return Tensor(np.full(t.shape, fill_value, dtype=_as_dtype(dtype) or t.dtype), requires_grad)
 
 

@@ -13,7 +13,7 @@ from .tensor import Tensor, broadcast_shape
 
 __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "squared_error",
-    "softmax_cross_entropy", "erf",
+    "softmax_cross_entropy", "sigmoid_cross_entropy", "erf",
 ]
 
 
@@ -171,3 +171,32 @@ def erf(x):
     if not isinstance(x, Tensor):
         raise TypeError(f"erf: expected a Tensor, got a {type(x).__name__}")
     return ops.Erf.apply(x)
+
+
+def sigmoid_cross_entropy(logits, targets, weight=None, reduction="mean", scale=None):
+    """The cross-entropy of σ(logits) as one fused, stable node (the loss of BCEWithLogitsLoss).
+
+    Args:
+        logits: z, any shape.
+        targets: y of z's shape, values in [0, 1] (a Tensor that does not require grad, or an
+            array).
+        weight: optional weight per element, broadcast to z's shape.
+        reduction: "mean" (over all elements), "sum" or "none" (per element).
+        scale: instead of the reduction, the factor of the sum (the lecture's cost: 1/n).
+    """
+    target = targets.numpy() if isinstance(targets, Tensor) else np.asarray(targets)
+    if target.shape != logits.shape:
+        raise ValueError(f"sigmoid_cross_entropy: targets of shape {target.shape} do not match "
+                         f"logits of shape {logits.shape}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"sigmoid_cross_entropy: reduction must be 'mean', 'sum' or 'none', "
+                         f"got {reduction!r}")
+    dtype = logits.dtype
+    target = target.astype(dtype, copy=False)
+    if weight is not None:
+        weight = weight.numpy() if isinstance(weight, Tensor) else np.asarray(weight)
+        weight = np.broadcast_to(weight.astype(dtype, copy=False), logits.shape)
+    if scale is None and reduction != "none":
+        scale = 1.0 / max(logits.numpy().size, 1) if reduction == "mean" else 1.0
+    return ops.SigmoidCrossEntropy.apply(logits, targets=target, weight=weight,
+                                         scale=None if scale is None else float(scale))

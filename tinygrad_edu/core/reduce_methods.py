@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import autograd, ops
+from . import autograd, guardrails, ops
 from .shapes import _dim_keepdim, _normalize_dims, _reduction_dims
 
 __all__ = ["ReduceMixin"]
@@ -25,6 +25,7 @@ class ReduceMixin:
     def logsumexp(self, dim=None, keepdim=False, **kwargs):
         dim, keepdim = _dim_keepdim("logsumexp", dim, keepdim, kwargs)
         dims = _reduction_dims(dim, self.ndim, "logsumexp", self.shape)
+        _refuse_empty(self, dims, "logsumexp")
         return ops.LogSumExp.apply(self, dims=dims, keepdim=keepdim)
 
     # -- reductions ------------------------------------------------------------------------------
@@ -32,7 +33,7 @@ class ReduceMixin:
         """Sum over `dim` (int, tuple or None for all); `axis`/`keepdims` are accepted too."""
         dim, keepdim = _dim_keepdim("sum", dim, keepdim, kwargs)
         dims = _reduction_dims(dim, self.ndim, "sum", self.shape)
-        return ops.Sum.apply(self, dims=dims, keepdim=keepdim)
+        return _tagged(ops.Sum.apply(self, dims=dims, keepdim=keepdim), self, dims, keepdim)
 
     def mean(self, dim=None, keepdim=False, **kwargs):
         dim, keepdim = _dim_keepdim("mean", dim, keepdim, kwargs)
@@ -42,7 +43,8 @@ class ReduceMixin:
             raise ValueError(f"mean: cannot average over an empty dimension (shape {self.shape})")
         if self.dtype.kind not in "fc":
             raise TypeError(f"mean: needs a float tensor, got {self.dtype.name}; use .float()")
-        return ops.Sum.apply(self, dims=dims, keepdim=keepdim) * (1.0 / count)
+        return _tagged(ops.Sum.apply(self, dims=dims, keepdim=keepdim) * (1.0 / count), self,
+                       dims, keepdim)
 
     def var(self, dim=None, keepdim=False, correction=1, unbiased=None, **kwargs):
         """Variance with Bessel's correction by default (divide by n − 1), as in PyTorch."""
@@ -81,7 +83,7 @@ class ReduceMixin:
         dims = _reduction_dims(dim, self.ndim, "max", self.shape)
         if self._data.size == 0:
             raise ValueError(f"max: the tensor is empty (shape {self.shape})")
-        return ops.Max.apply(self, dims=dims, keepdim=keepdim)
+        return _tagged(ops.Max.apply(self, dims=dims, keepdim=keepdim), self, dims, keepdim)
 
     def min(self, dim=None, keepdim=False, **kwargs):
         """The smallest element, as `max` (an int dim gives (values, indices))."""
@@ -94,7 +96,8 @@ class ReduceMixin:
     def amin(self, dim=None, keepdim=False, **kwargs):
         """Smallest element over `dim`: −amax(−x)."""
         dim, keepdim = _dim_keepdim("min", dim, keepdim, kwargs)
-        return -((-self).amax(dim=dim, keepdim=keepdim))
+        dims = _reduction_dims(dim, self.ndim, "min", self.shape)
+        return _tagged(-((-self).amax(dim=dim, keepdim=keepdim)), self, dims, keepdim)
 
     def norm(self, p=2, dim=None, keepdim=False):
         """The p-norm (‖x‖₂ by default) over `dim` (all elements by default), as torch.norm."""
@@ -118,8 +121,10 @@ class ReduceMixin:
     def _arg(self, function, op, dim, keepdim, kwargs):
         dim, keepdim = _dim_keepdim(op, dim, keepdim, kwargs)
         if dim is None:
+            _refuse_empty(self, tuple(range(self.ndim)), op)
             return autograd.Tensor._make(np.asarray(function(self._data), dtype=np.int64), False, None)
         (axis,) = _normalize_dims(dim, self.ndim, op, self.shape)
+        _refuse_empty(self, (axis,), op)
         if self.ndim == 0:  # dim 0 or −1 of a 0-d tensor, as PyTorch: index 0
             return autograd.Tensor._make(np.zeros((), dtype=np.int64), False, None)
         result = function(self._data, axis=axis)
@@ -140,3 +145,21 @@ class ReduceMixin:
             extra + i for i, size in enumerate(shape) if size == 1 and self.shape[extra + i] != 1)
         out = ops.Sum.apply(self, dims=dims, keepdim=True) if dims else self
         return out.reshape(shape)
+
+
+def _refuse_empty(t, dims, op):
+    """A clear error for a reduction without an identity (max, logsumexp, argmax) over no elements."""
+    if t._data.size == 0:
+        empty = [d for d in dims if t.shape[d] == 0] or list(dims)
+        raise ValueError(f"{op}: cannot reduce over an empty dimension (shape {t.shape}, "
+                         f"dim {empty[0] if empty else None} has size 0): the result is not "
+                         f"defined; check the slicing that made this tensor, or reduce over "
+                         f"another dim")
+
+
+def _tagged(out, source, dims, keepdim):
+    """out, tagged for the guardrails when its dims will not line up if broadcast back against
+    source (a reduction without keepdim over dims that are not the leading ones)."""
+    if not keepdim and dims and dims[-1] >= len(dims):
+        guardrails.tag_reduction(out, source.shape, dims)
+    return out

@@ -81,10 +81,24 @@ def _shape_args(shape):
     return tuple(int(s) for s in shape)
 
 
+def _checked_sizes(shape, op):
+    """`shape` (a tuple of ints) for a constructor, or a clear ValueError at a negative size."""
+    for s in shape:
+        if s < 0:
+            raise ValueError(f"{op}: negative size {s} in shape {shape}; every size must be "
+                             f">= 0 (unlike reshape, a constructor cannot infer a -1)")
+    return shape
+
+
 def _resolve_shape(shape, size, old_shape):
     unknown = shape.count(-1)
     if unknown > 1:
-        raise ValueError(f"reshape: only one dimension can be -1, got {shape}")
+        raise ValueError(f"reshape: only one dimension can be -1 (inferred), got {shape} for a "
+                         f"tensor of shape {old_shape} ({size} elements); give every size but "
+                         f"one, e.g. reshape({', '.join(['-1'] + [str(s) for s in old_shape[1:]])})")
+    if any(s < -1 for s in shape):
+        raise ValueError(f"reshape: invalid size {min(shape)} in {shape}; sizes must be "
+                         f"non-negative (or -1 for the one size to infer)")
     known = math.prod(s for s in shape if s != -1)
     if unknown:
         if known == 0 or size % known:

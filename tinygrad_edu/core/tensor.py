@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from . import autograd, dtypes, ops
+from . import autograd, dtypes, guardrails, ops
 from . import devices as _device
 from . import printing
 from .inplace import InPlaceMixin
@@ -54,7 +54,11 @@ def _to_array(data, dtype=None):
     if isinstance(data, Tensor):
         data = data._data
     if isinstance(data, np.ndarray):
+        if data.dtype.kind in "OSUV":
+            _refuse_non_numbers(data)
         return data if dtype is None or data.dtype == dtype else data.astype(dtype)
+    if isinstance(data, (str, bytes)) or (dtype is not None and _holds_strings(data)):
+        _refuse_non_numbers(data)  # np.array would make a str tensor, or parse "1.0" silently
     if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flatten_once(data)):
         data = _tensors_to_lists(data)
     try:
@@ -63,12 +67,24 @@ def _to_array(data, dtype=None):
         raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} {data!r:.80}: "
                         f"{error}; pass a number, a (nested) list of numbers of equal "
                         f"lengths, or a numpy array") from None
-    if array.dtype == object:
-        raise TypeError(f"tensor: cannot make a tensor from {data!r:.80} (it holds non-numbers "
-                        f"or ragged lists)")
+    if array.dtype.kind in "OSUV":
+        _refuse_non_numbers(data)
     if dtype is None and array.dtype == np.float64 and not isinstance(data, np.generic):
         array = array.astype(dtypes.get_default_dtype())
     return array
+
+
+def _refuse_non_numbers(data):
+    raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} {data!r:.80}: it "
+                    f"holds strings, other non-numbers or ragged lists; pass numbers (convert "
+                    f"text first, e.g. float(s)), a (nested) list of numbers of equal lengths, or "
+                    f"a numeric numpy array")
+
+
+def _holds_strings(data):
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return isinstance(data, (str, bytes))
 
 
 def _flatten_once(data):
@@ -120,13 +136,15 @@ class Tensor(ReduceMixin, ShapeMixin, TorchMethodsMixin, InPlaceMixin):
     __slots__ = ("_data", "requires_grad", "_ctx", "__dict__", "__weakref__")
     # The rest lives in the instance dict only once set (leaves, named, retained tensors, views,
     # tensors changed in place); the class defaults keep the op outputs' hot path to 3 writes.
-    grad = None
+    grad = guardrails.NonLeafGrad()  # None; read from user code on a non-leaf, it warns
     name = None
     _retain = False
     _base = None           # the tensor whose storage this one views (it holds the version)
     _view_of = None        # (source tensor, view op class, its params) for a view
     _version_count = 0     # in-place changes of the storage (kept on the base, see _version)
     _history = None        # {version: earlier node} once a recorded in-place op moved it on
+    _stepped = False       # guardrails: a gradient that optimizer.step() used
+    _reduced_from = None   # guardrails: (source shape, dims) of a reduction without keepdim
     __array_ufunc__ = None  # numpy defers to Tensor's reflected operators: array * tensor works
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
@@ -414,6 +432,8 @@ class Tensor(ReduceMixin, ShapeMixin, TorchMethodsMixin, InPlaceMixin):
                                                               and not a.requires_grad):
                 return a, b  # a constant number: numpy broadcasts it, nothing to sum back
             shape = broadcast_shape(a._data.shape, b._data.shape, op)
+            if a._reduced_from is not None or b._reduced_from is not None:  # guardrails
+                guardrails.check_reduction_broadcast(a, b, op)
             if autograd.is_grad_enabled():  # nothing is summed back when nothing is recorded
                 if a.requires_grad and a._data.shape != shape:
                     a = a.expand(shape)

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from . import autograd, ops, return_types
+from . import autograd, guardrails, ops, return_types
 from .shapes import _normalize_dims
 
 __all__ = ["TorchMethodsMixin"]
@@ -202,6 +202,8 @@ class TorchMethodsMixin:
         values = ops.Gather.apply(self, dim=axis, index=index)
         if not keepdim:
             values, index = values.squeeze(axis), index.squeeze(axis)
+            if axis >= 1:  # its dims will not line up if broadcast back against self
+                guardrails.tag_reduction(values, self.shape, (axis,))
         return pair(values, autograd.Tensor(index))
 
     # -- products with PyTorch's shape rules ----------------------------------------------------

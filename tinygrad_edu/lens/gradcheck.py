@@ -19,11 +19,14 @@ class GradcheckError(RuntimeError):
         analytic, numeric: the two values at that element.
         max_relative_error: the worst relative error over the input.
         culprit: the RuleReport of the first op whose local rule fails, or None.
+        kinks: the RuleReports of the ops whose input sits on a kink (where the derivative is
+            not defined, so no rule can be checked there); empty when there is none.
     """
 
     def __init__(self, message, input_index=None, element=None, analytic=None, numeric=None,
-                 max_relative_error=None, culprit=None):
+                 max_relative_error=None, culprit=None, kinks=()):
         super().__init__(message)
+        self.kinks = list(kinks)
         self.input_index = input_index
         self.element = element
         self.analytic = analytic
@@ -48,6 +51,10 @@ class RuleReport:
     analytic: float = 0.0
     numeric: float = 0.0
     note: str = field(default="")
+    kink: bool = False     # the failure is a kink of the op (one-sided slopes differ), not its rule
+    left: float = 0.0      # the one-sided slopes at the kink: (f(x) − f(x − h)) / h ...
+    right: float = 0.0     # ... and (f(x + h) − f(x)) / h
+    value: float = 0.0     # the op's input at that element
 
     def describe(self):
         name = f" (output {self.tensor_name!r})" if self.tensor_name else ""
@@ -56,6 +63,11 @@ class RuleReport:
         head = f"op {self.op}{name}, input shapes {self.input_shapes}{inputs}"
         if self.ok:
             return head + ": rule agrees with finite differences"
+        if self.kink:
+            return (f"{head}: input {self.input_index} sits on a kink of {self.op} at element "
+                    f"{self.element} (value {self.value:.6g}): the slope from the left is "
+                    f"{self.left:.6g}, from the right {self.right:.6g}, so the derivative is not "
+                    f"defined there and the rule cannot be checked at this point")
         return (f"{head}: the local rule is wrong for input {self.input_index} at element "
                 f"{self.element}: analytic {self.analytic:.6g} vs numeric {self.numeric:.6g} "
                 f"(worst relative error {self.max_relative_error:.3g})")
@@ -101,6 +113,43 @@ def _numeric_gradient(scalar_fn, x, eps, elements=None):
         flat[j] = original
         gradient.reshape(-1)[j] = (plus - minus) / (2 * eps)
     return gradient
+
+
+def _one_sided_slopes(scalar_fn, flat, j, h, center):
+    """(left, right) slopes of scalar_fn at element j of `flat`: (f(x) − f(x − h))/h, (f(x + h) − f(x))/h."""
+    original = flat[j]
+    flat[j] = original + h
+    plus = scalar_fn()
+    flat[j] = original - h
+    minus = scalar_fn()
+    flat[j] = original
+    return (center - minus) / h, (plus - center) / h
+
+
+def _kink_at(scalar_fn, x, j, eps, atol, rtol):
+    """(left, right) slopes when element j of x sits on a kink of scalar_fn, else None.
+
+    Central differences average the two one-sided slopes, so at a kink (ReLU at 0, a clamp
+    bound, a where boundary) they agree with neither side. The test: the slopes from the left
+    and from the right differ beyond the tolerance, and the gap does not shrink with the step
+    (at a smooth point it is h·|f″| and shrinks tenfold with h; at a kink it is the jump of the
+    slope and stays)."""
+    flat = x.numpy().reshape(-1)
+    center = scalar_fn()
+    left, right = _one_sided_slopes(scalar_fn, flat, j, eps, center)
+    gap = abs(right - left)
+    if gap <= atol + rtol * max(abs(left), abs(right)):
+        return None
+    small_left, small_right = _one_sided_slopes(scalar_fn, flat, j, eps / 10, center)
+    if abs(small_right - small_left) < 0.5 * gap:
+        return None
+    return left, right
+
+
+def _failing_elements(analytic, numeric, atol, rtol, limit=64):
+    """Flat indices where the two gradients disagree (at most `limit`)."""
+    excess = (np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))).reshape(-1)
+    return np.flatnonzero(excess > 0)[:limit]  # in index order: the first kink is reported
 
 
 def _float64_copies(inputs, caller):
@@ -203,13 +252,32 @@ def check_rules(outputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, max_elements=51
             ok, element, max_relative = _compare(a, n, atol, rtol)
             report.max_abs_error = max(report.max_abs_error, float(np.abs(a - n).max()))
             report.max_relative_error = max(report.max_relative_error, max_relative)
-            if not ok and report.ok:
-                report.ok = False
-                report.input_index = i
-                report.element = tuple(int(e) for e in element)
-                report.analytic = float(a[element])
-                report.numeric = float(n[element])
+            if not ok and (report.ok or report.kink):
+                _classify(report, scalar, leaves[i], i, a, n, eps, atol, rtol)
     return reports
+
+
+def _classify(report, scalar, x, index, analytic, numeric, eps, atol, rtol):
+    """Record a node's failure: a wrong rule at an element where the op is smooth, or (when
+    every failing element sits on a kink) the kink, which blames no rule."""
+    shape = analytic.shape
+    kink = None
+    for j in _failing_elements(analytic, numeric, atol, rtol):
+        slopes = _kink_at(scalar, x, int(j), eps, atol, rtol)
+        element = tuple(int(e) for e in np.unravel_index(int(j), shape))
+        if slopes is None:  # a smooth point where the rule disagrees: the rule is wrong
+            report.ok, report.kink, report.input_index, report.element = False, False, index, element
+            report.analytic, report.numeric = float(analytic[element]), float(numeric[element])
+            return
+        if kink is None:
+            kink = element, slopes
+    if report.kink or kink is None:
+        return
+    element, (left, right) = kink
+    report.ok, report.kink, report.input_index, report.element = False, True, index, element
+    report.analytic, report.numeric = float(analytic[element]), float(numeric[element])
+    report.left, report.right = float(left), float(right)
+    report.value = float(x.numpy()[element])
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, localize=True,
@@ -253,16 +321,57 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     message = (f"gradcheck: the gradient of input {index} (shape {xs[index].shape}) is wrong at "
                f"element {element}: analytic {analytic:.6g} vs numeric "
                f"{numeric:.6g}; worst relative error {max_relative:.3g}")
-    culprit = None
+    culprit, kinks = None, []
     if localize:
-        bad = [r for r in check_rules(outputs, eps, atol, rtol, seed) if not r.ok]
-        if bad:
-            culprit = bad[0]
+        reports = [r for r in check_rules(outputs, eps, atol, rtol, seed) if not r.ok]
+        kinks = [r for r in reports if r.kink]
+        wrong = [r for r in reports if not r.kink]
+        if kinks and not wrong:
+            message = message.replace(" is wrong at element", " disagrees with finite "
+                                      "differences at element", 1)
+        for report in kinks:
+            message += f"\n  the input sits on a kink: {report.describe()}"
+        if kinks:
+            message += "\n  " + _KINK_ADVICE
+        if wrong:
+            culprit = wrong[0]
             message += f"\n  the first op whose local rule is wrong: {culprit.describe()}"
-        else:
-            message += ("\n  every op's local rule agrees with finite differences, so the error "
-                        "is in how the graph was built (a detached or non-differentiable step)")
-    raise GradcheckError(message, index, element, analytic, numeric, max_relative, culprit)
+        elif not kinks:
+            message += _unexplained(fn, xs, index, element, eps, atol, rtol, seed)
+    else:
+        message += _unexplained(fn, xs, index, element, eps, atol, rtol, seed, localized=False)
+    raise GradcheckError(message, index, element, analytic, numeric, max_relative, culprit, kinks)
+
+
+_KINK_ADVICE = ("at a kink the derivative does not exist, so backward() returns one of the "
+                "one-sided slopes (as PyTorch does) and no rule is wrong; fix: check at a point "
+                "off the kink (random inputs, or add a small random offset to x: a constant "
+                "one keeps ties of max), or compare with a one-sided difference if that side "
+                "is the one you need")
+
+
+def _unexplained(fn, xs, index, element, eps, atol, rtol, seed, localized=True):
+    """The end of the message when no node was found: a kink of the whole function at the
+    failing element, a graph-building mistake, or (without localizing) nothing more."""
+    generator = np.random.default_rng(seed)
+    with enable_grad():
+        vectors = [generator.standard_normal(o.shape) for o in _outputs_of(fn, xs)]
+
+    def scalar():
+        with enable_grad():
+            outs = _outputs_of(fn, xs)
+        return float(sum((o.numpy().astype(np.float64) * v).sum() for o, v in zip(outs, vectors)))
+
+    flat_index = int(np.ravel_multi_index(element, xs[index].shape)) if element else 0
+    slopes = _kink_at(scalar, xs[index], flat_index, eps, atol, rtol)
+    if slopes is not None:
+        return (f"\n  the function has a kink at element {element} of input {index}: the slope "
+                f"from the left is {slopes[0]:.6g}, from the right {slopes[1]:.6g}\n  "
+                + _KINK_ADVICE)
+    if not localized:
+        return ""
+    return ("\n  every op's local rule agrees with finite differences, so the error "
+            "is in how the graph was built (a detached or non-differentiable step)")
 
 
 def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,

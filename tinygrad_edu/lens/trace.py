@@ -9,7 +9,7 @@ all read this record; the chain-rule text comes from each op's `chain_rule` in t
 import re
 from dataclasses import dataclass, field
 
-from ..core import Tensor, backward_walk, detect_anomaly, prepare_roots, topological_order
+from ..core import Tensor, backward_walk, detect_anomaly, guardrails, prepare_roots, topological_order
 
 __all__ = [
     "trace_backward", "BackwardTrace", "BackwardStep", "SentGradient", "chain_rule_steps",
@@ -217,8 +217,9 @@ def trace_backward(root, gradient=None, params=None):
                 f"an earlier backward() (at op {node.grad_fn.name}). Draw or explain the graph "
                 f"before loss.backward(), or call loss.backward(retain_graph=True)")
     # A replay is for looking: inside detect_anomaly() a NaN should show up in the trace, not
-    # stop it, so anomaly checks are off while the rules run here.
-    with detect_anomaly(check_nan=False):
+    # stop it, so anomaly checks are off while the rules run here (and the learner warning of
+    # a NaN, which the real backward() gave already).
+    with detect_anomaly(check_nan=False), guardrails.guardrails("off", guardrails.NonFiniteWarning):
         leaves = backward_walk([root], [seed], retain_graph=True, hook=record)
     adjoints.update({key: g for key, (t, g) in leaves.items()})
     return BackwardTrace(root, seed, steps, tensors, labels, positions, adjoints)

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from ..core import functional as core
-from ..core import Tensor
+from ..core import Tensor, guardrails, is_grad_enabled
 from . import functional as F
 from . import init
 from .activations import Identity
@@ -205,6 +205,8 @@ class Dropout(Module):
         self.generator = generator  # a tg.Generator for the masks (None: the default one)
 
     def forward(self, x):
+        if self.training and self.p and not is_grad_enabled():
+            guardrails.train_mode_under_no_grad(self)
         return F.dropout(x, self.p, self.training, generator=self.generator)
 
     def extra_repr(self):
@@ -250,6 +252,8 @@ class _BatchNorm(Module):
             raise ValueError(f"{type(self).__name__}: expected an input of shape "
                              f"{self._shape_text.format(C=self.num_features)}, got {x.shape}")
         momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and not is_grad_enabled():
+            guardrails.train_mode_under_no_grad(self)
         if self.training and self.track_running_stats:
             batches = self.num_batches_tracked.numpy()
             batches += 1  # in place on the buffer's storage (see Tensor.numpy)

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..core import Tensor, functional
 from .loss_checks import (_check_indices, _check_input, _check_probabilities, _clamped_log,
-                          _float_target, _target_array)
+                          _float_target, _target_array, checked_loss, sigmoid_logits,
+                          softmax_logits)
 from .module import Module
 
 __all__ = [
@@ -46,6 +47,7 @@ def _lecture_targets(a, y, name):
 # The lecture's costs
 # ---------------------------------------------------------------------------------------------
 
+@checked_loss("QuadraticCost")
 def quadratic_cost(a, y):
     """The lecture's quadratic cost C = 1/(2n) Σₓ ‖y(x) − a(x)‖².
 
@@ -68,13 +70,16 @@ def quadratic_cost(a, y):
     return functional.squared_error(a, target, 0.5 / a.shape[0])
 
 
+@checked_loss("CrossEntropyCost")
 def cross_entropy_cost(a, y):
     """The lecture's cross-entropy cost C = −1/n Σₓ Σⱼ [yⱼ ln aⱼ + (1 − yⱼ) ln(1 − aⱼ)].
 
     For sigmoid outputs a = σ(z), ∂C/∂z = (a − y)/n: no σ′ factor, so no learning slowdown
-    when an output neuron is saturated and wrong. Logs are clamped at −100 (as in PyTorch's
-    BCELoss), so a = 0 or 1 gives a finite cost and gradient. Equal to
-    binary_cross_entropy(a, y, reduction="sum") / n.
+    when an output neuron is saturated and wrong. When `a` is the output of a Sigmoid node of
+    the graph, the cost is computed from z in one fused node (SigmoidCrossEntropy), so this
+    holds exactly even where σ(z) rounds to 0 or 1 (z ≥ 17 in float32); otherwise logs are
+    clamped at −100 (as in PyTorch's BCELoss), so a = 0 or 1 gives a finite cost and gradient.
+    Equal to binary_cross_entropy(a, y, reduction="sum") / n.
 
     Args:
         a: sigmoid activations in [0, 1], shape (n, k).
@@ -87,17 +92,24 @@ def cross_entropy_cost(a, y):
     name = "cross_entropy_cost (CrossEntropyCost)"
     target = _lecture_targets(a, y, name)
     _check_probabilities(a, name)
+    logits = sigmoid_logits(a)
+    if logits is not None and not target.requires_grad:
+        # a = σ(z) in the graph: one fused node from z, exact where σ saturates (see the docstring)
+        return functional.sigmoid_cross_entropy(logits, target, scale=1.0 / a.shape[0])
     terms = target * _clamped_log(a) + (1 - target) * _clamped_log(1 - a)
     return terms.sum() * (-1.0 / a.shape[0])
 
 
+@checked_loss("LogLikelihoodCost")
 def log_likelihood_cost(a, y, from_logits=False):
     """The lecture's log-likelihood cost of a softmax output layer: C = −1/n Σₓ ln a_y(x).
 
     a_y is the activation of the correct class. As in the lecture, `a` is the softmax
     *activations* (probabilities; ln is clamped at −100). With from_logits=True, `a` is the
     logits z instead and ln softmax(z) is computed stably (log-softmax): use that when you
-    can, it equals cross_entropy(z, y). For a = softmax(z), ∂C/∂z = (a − y)/n.
+    can, it equals cross_entropy(z, y). When `a` is the output of a Softmax node of the graph,
+    ln softmax(z) is taken from its logits z in the same way. For a = softmax(z),
+    ∂C/∂z = (a − y)/n.
 
     Args:
         a: softmax activations (or logits with from_logits=True), shape (n, k).
@@ -115,6 +127,10 @@ def log_likelihood_cost(a, y, from_logits=False):
         _check_probabilities(a, name)
     array = _target_array(y)
     n = a.shape[0]
+    logits = None if from_logits else softmax_logits(a)
+    if logits is not None and not (isinstance(y, Tensor) and y.requires_grad):
+        # a = softmax(z) in the graph: ln a_y from z (log-softmax), exact where a_y underflows
+        return log_likelihood_cost(logits, y, from_logits=True)
     if array.dtype.kind in "iu" and array.shape == (n,):
         _check_indices(array, a.shape[1], name, a.shape)
         rows = np.arange(n)

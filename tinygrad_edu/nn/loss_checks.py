@@ -4,13 +4,14 @@ The lecture's costs (lecture_costs.py) and PyTorch's losses (torch_losses.py) sh
 a bad input gets the same clear error from both, and a saturated output the same finite log.
 """
 
+import functools
 import math
 
 import numpy as np
 
-from ..core import Tensor, where
+from ..core import Tensor, guardrails, where
 
-__all__ = ["one_hot"]
+__all__ = ["one_hot", "sigmoid_logits", "softmax_logits"]
 
 _LOG_FLOOR = -100.0
 
@@ -110,3 +111,48 @@ def _check_probabilities(a, name):
                          f"{float(data[position])!r} at position {position} (input of shape "
                          f"{a.shape}); "
                          f"apply a sigmoid (or softmax) first, or use the loss that takes logits")
+
+
+def sigmoid_logits(a):
+    """The logits z when `a` is the output of a Sigmoid node of the graph (a = σ(z)), else None.
+
+    The cross-entropy costs then compute from z in one stable node (SigmoidCrossEntropy), so
+    ∂C/∂z = (a − y)/n holds exactly even where σ(z) rounds to 0 or 1. Read through the graph's
+    public face only (grad_fn, its name and inputs); a changed in place since is not fused.
+    """
+    node = a.grad_fn
+    if node is None or node.name != "Sigmoid" or a._version != 0:
+        return None
+    return node.inputs[0]
+
+
+def softmax_logits(a):
+    """The logits z when `a` is the output of a Softmax node over its last dimension, else None."""
+    node = a.grad_fn
+    if node is None or node.name != "Softmax" or a._version != 0 or a.ndim != 2:
+        return None
+    if node.params.get("dim") not in (1, -1):
+        return None
+    return node.inputs[0]
+
+
+def _log_of_softmax_logits(x):
+    """The logits z when `x` is log(softmax(z)) over the last dimension of (n, k), else None."""
+    node = x.grad_fn
+    if node is None or node.name != "Log" or x._version != 0:
+        return None
+    return softmax_logits(node.inputs[0])
+
+
+def checked_loss(label):
+    """Decorate a loss function: a NaN or infinite value is said out loud, naming the input
+    that holds NaN (core/guardrails.py); a finite value costs one float check."""
+    def decorate(function):
+        @functools.wraps(function)
+        def loss(input, target, *args, **kwargs):
+            out = function(input, target, *args, **kwargs)
+            guardrails.check_loss_value(label, out, (("input 0 (the model's output)", input),
+                                                     ("the target", target)))
+            return out
+        return loss
+    return decorate

@@ -8,10 +8,11 @@ not the lecture's ÷ n: see losses.py for the table of the differences.
 
 import numpy as np
 
-from ..core import Tensor, functional, maximum
+from ..core import Tensor, functional, guardrails, maximum
 from ..core import tensor as make_tensor
 from .loss_checks import (_check_indices, _check_input, _check_probabilities, _clamped_log,
-                          _float_target, _target_array)
+                          _float_target, _log_of_softmax_logits, _target_array, checked_loss,
+                          sigmoid_logits)
 from .module import Module
 
 __all__ = [
@@ -57,6 +58,7 @@ def _weight_tensor(weight, like):
 # The losses
 # ---------------------------------------------------------------------------------------------
 
+@checked_loss("MSELoss")
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error, as PyTorch's MSELoss: ℓᵢ = (xᵢ − yᵢ)², averaged over ALL elements.
 
@@ -78,13 +80,17 @@ def mse_loss(input, target, reduction="mean"):
     return _reduce(difference * difference, reduction)
 
 
+@checked_loss("BCELoss")
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """Binary cross-entropy on probabilities, as PyTorch's BCELoss:
 
         ℓᵢ = −wᵢ [yᵢ · max(ln xᵢ, −100) + (1 − yᵢ) · max(ln(1 − xᵢ), −100)]
 
     averaged over all elements ("mean"), summed, or returned ("none"). The lecture's
-    cross_entropy_cost(a, y) equals binary_cross_entropy(a, y, reduction="sum") / n.
+    cross_entropy_cost(a, y) equals binary_cross_entropy(a, y, reduction="sum") / n. When
+    `input` is the output of a Sigmoid node of the graph, the loss is computed from its logits
+    z in one fused node (as BCEWithLogitsLoss), so ∂ℓ/∂z = σ(z) − y stays exact where σ(z)
+    rounds to 0 or 1, and the loss is not clamped at 100 there (PyTorch's BCELoss is).
 
     Args:
         input: probabilities in [0, 1] (e.g. sigmoid outputs).
@@ -98,12 +104,17 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     _check_same_shape(input, target, name)
     _check_probabilities(input, name)
     y = _float_target(target, input)
+    logits = sigmoid_logits(input)
+    if logits is not None and not y.requires_grad:
+        # input = σ(z) in the graph: one fused node from z, exact where σ saturates
+        return functional.sigmoid_cross_entropy(logits, y, weight, reduction)
     losses = -(y * _clamped_log(input) + (1 - y) * _clamped_log(1 - input))
     if weight is not None:
         losses = losses * _weight_tensor(weight, input)
     return _reduce(losses, reduction)
 
 
+@checked_loss("BCEWithLogitsLoss")
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
                                      pos_weight=None):
     """Sigmoid + binary cross-entropy in one stable formula, as PyTorch's BCEWithLogitsLoss:
@@ -123,6 +134,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     """
     name = "binary_cross_entropy_with_logits (BCEWithLogitsLoss)"
     _check_input(input, name)
+    guardrails.check_loss_input("BCEWithLogitsLoss", input)
     _check_reduction(reduction, name)
     _check_same_shape(input, target, name)
     y = _float_target(target, input)
@@ -188,6 +200,7 @@ def _nll_rows(log_probabilities, indices, weight, ignore_index, reduction, out_s
     return total * (1.0 / denominator if denominator else float("nan"))
 
 
+@checked_loss("NLLLoss")
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood, as PyTorch's NLLLoss: ℓᵢ = −w_{yᵢ} · input[i, yᵢ].
 
@@ -203,7 +216,11 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """
     name = "nll_loss (NLLLoss)"
     _check_input(input, name)
+    guardrails.check_loss_input("NLLLoss", input)
     _check_reduction(reduction, name)
+    logits = _log_of_softmax_logits(input)
+    if logits is not None:
+        input = logits.log_softmax(-1)  # log(softmax(z)) is −inf where softmax underflows
     rows, out_shape = _flatten_classes(input)
     indices = _class_indices(input, target, out_shape, name)
     weight = _class_weight(weight, input, name)
@@ -233,6 +250,7 @@ def _class_weight(weight, input, name):
     return tensor
 
 
+@checked_loss("CrossEntropyLoss")
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
     """Softmax cross-entropy on logits, as PyTorch's CrossEntropyLoss.
@@ -257,6 +275,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """
     name = "cross_entropy (CrossEntropyLoss)"
     _check_input(input, name)
+    guardrails.check_loss_input("CrossEntropyLoss", input)
     _check_reduction(reduction, name)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")

@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from ..core import Tensor, enable_grad, increment_version, no_grad
+from ..core import Tensor, enable_grad, guardrails, increment_version, no_grad
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 
@@ -158,7 +158,26 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             self._update_group(group)
+        self._guardrails_at_step()
         return loss
+
+    def _guardrails_at_step(self):
+        """The learner warnings that step() checks, at the cost of a look at one parameter: it
+        marks the gradient it used (backward() warns if it adds to it later, see
+        core/guardrails.py), says so when no parameter had a gradient, and at the first step
+        looks for layers whose units start identical."""
+        first = self.__dict__.get("_steps_checked", 0) == 0
+        self._steps_checked = 1
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    guardrails.mark_stepped(p.grad)
+                    if first:
+                        guardrails.check_symmetric_init(
+                            [q for g in self.param_groups for q in g["params"]])
+                    return
+        guardrails.no_gradient_at_step(type(self).__name__,
+                                       sum(len(g["params"]) for g in self.param_groups))
 
     def _update_group(self, group):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement _update_group(group)")

@@ -21,7 +21,7 @@ The ops come in six families, one file each:
     linalg.py        MatMul
     shape.py         Reshape Permute Expand Index SetItem IndexAdd Clone Cat Pad Unfold
                      Fold
-    fused.py         Linear SquaredError SoftmaxCrossEntropy
+    fused.py         Linear SquaredError SoftmaxCrossEntropy SigmoidCrossEntropy
     gather.py        Gather Scatter ScatterAdd
 
 Every class registers itself in `autograd.registry`; tests/test_ops.py checks each rule
@@ -30,7 +30,7 @@ against finite differences and fails when an op has no test case.
 
 from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Erf, Exp, Expm1, Log, Log1p, Maximum,
                           Mul, Neg, Pow, Relu, Rounding, Sigmoid, Sin, Sqrt, Sub, Tanh, Where)
-from .fused import Linear, SoftmaxCrossEntropy, SquaredError
+from .fused import Linear, SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .gather import Gather, Scatter, ScatterAdd
 from .linalg import MatMul
 from .reductions import Cumsum, LogSoftmax, LogSumExp, Max, Softmax, Sum
@@ -41,6 +41,7 @@ __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Sqrt", "Abs", "Sin", "Cos",
     "Relu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "LogSumExp", "Sum", "Max", "Reshape",
     "Permute", "Expand", "Index", "IndexAdd", "Cat", "Where", "Maximum", "Clamp", "Cast", "Pad",
-    "Linear", "Unfold", "Fold", "SquaredError", "SoftmaxCrossEntropy", "SetItem", "Clone", "Erf",
+    "Linear", "Unfold", "Fold", "SquaredError", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
+    "SetItem", "Clone", "Erf",
     "Log1p", "Expm1", "Rounding", "Cumsum", "Gather", "Scatter", "ScatterAdd",
 ]

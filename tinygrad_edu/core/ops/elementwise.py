@@ -8,6 +8,7 @@ import numpy as np
 
 from ..autograd import Op
 from ..dtypes import floating
+from ..guardrails import numpy_errors_reported
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Maximum", "Where", "Clamp", "Cast", "Exp",
@@ -92,7 +93,7 @@ class Div(Op):
 
     def forward(self, a, b):
         self.save_for_backward(a if self.needs_input_grad[1] else None, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with numpy_errors_reported(divide="ignore", invalid="ignore"):
             return a / b
 
     def backward(self, grad_out):
@@ -125,7 +126,7 @@ class Pow(Op):
     chain_rule = {"a": "δ(out) ⊙ b ⊙ a^(b−1)", "b": "δ(out) ⊙ (a^b ⊙ ln a)"}
 
     def forward(self, a, b):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with numpy_errors_reported(divide="ignore", invalid="ignore", over="ignore"):
             out = np.power(a, b)
         self.save_for_backward(a, b, out)
         return out
@@ -230,7 +231,7 @@ class Exp(Op):
     def forward(self, x):
         if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
             x = floating(x)
-        with np.errstate(over="ignore"):
+        with numpy_errors_reported(over="ignore"):
             out = np.exp(x)
         self.save_for_backward(out)
         return out
@@ -252,7 +253,7 @@ class Log(Op):
         if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
             x = floating(x)
         self.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with numpy_errors_reported(divide="ignore", invalid="ignore"):
             return np.log(x)
 
     def backward(self, grad_out):
@@ -271,7 +272,7 @@ class Sqrt(Op):
     def forward(self, x):
         if x.dtype.kind not in "fc":  # an int or bool tensor: floats, as PyTorch
             x = floating(x)
-        with np.errstate(invalid="ignore"):
+        with numpy_errors_reported(invalid="ignore"):
             out = np.sqrt(x)
         self.save_for_backward(out)
         return out

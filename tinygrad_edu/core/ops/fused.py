@@ -1,4 +1,4 @@
-"""Fused ops: one node where the composite would take four to eight (a dense layer, the two costs); each is tested against its composite.
+"""Fused ops: one node where the composite would take four to eight (a dense layer, the costs); each is tested against its composite.
 
 Part of the rulebook (see ops/__init__.py for how to read a rule)."""
 
@@ -7,7 +7,7 @@ import numpy as np
 from ..autograd import Op
 
 __all__ = [
-    "Linear", "SquaredError", "SoftmaxCrossEntropy",
+    "Linear", "SquaredError", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
 ]
 
 
@@ -95,3 +95,39 @@ class SoftmaxCrossEntropy(Op):
     def backward(self, grad_out):
         (x,) = self.saved_tensors
         return (x.softmax(1) - self.targets) * (grad_out * self.scale)
+
+
+class SigmoidCrossEntropy(Op):
+    """out = scale · Σᵢ wᵢ · [softplus(zᵢ) − yᵢ·zᵢ] = −scale · Σᵢ wᵢ [yᵢ ln σ(zᵢ) + (1 − yᵢ) ln(1 − σ(zᵢ))]
+    (the cross-entropy of a = σ(z), from the logits z; scale = 1/n for the lecture's cost, 1/N
+    for a mean; scale None gives the per-element losses)
+
+    ∂out/∂z = scale · w ⊙ (σ(z) − y) = scale · w ⊙ ((1 − y)·σ(z) − y·σ(−z))
+    (the lecture's δᴸ = a − y: no σ′ factor)
+    saves: z (the targets y and the weights w are constants)
+    Equal to the composite cross-entropy of σ(z) (tested where both are finite), but exact when
+    the sigmoid saturates: in float32 σ(17) rounds to 1, so ln(1 − a) is clamped and the
+    composite's ∂C/∂z becomes 0 for a saturated wrong neuron; here softplus(z) =
+    max(z, 0) + ln(1 + e^(−|z|)) never overflows and σ(z) − y is never 0 for a wrong output.
+    """
+    chain_rule = {"z": "δ(out) ⊙ scale ⊙ w ⊙ (σ(z) − y)"}
+
+    def forward(self, z, targets, weight, scale):
+        self.targets, self.weight, self.scale = targets, weight, scale
+        self.save_for_backward(z)
+        losses = np.maximum(z, 0) - z * targets + np.log1p(np.exp(-np.abs(z)))
+        if weight is not None:
+            losses = losses * weight
+        if scale is None:
+            return losses.astype(z.dtype, copy=False)
+        return np.asarray(scale * losses.sum(), dtype=z.dtype)
+
+    def backward(self, grad_out):
+        (z,) = self.saved_tensors
+        y = self.targets
+        # σ(z) − y written as (1 − y)·σ(z) − y·σ(−z): the same number, but a right saturated
+        # output (z = 17, y = 1 in float32) keeps its tiny −σ(−17) instead of 1 − 1 = 0
+        gradient = z.sigmoid() * (1 - y) - (-z).sigmoid() * y
+        if self.weight is not None:
+            gradient = gradient * self.weight
+        return gradient * (grad_out if self.scale is None else grad_out * self.scale)
