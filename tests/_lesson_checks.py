@@ -41,4 +41,29 @@ def check_01(record):
     assert all(ax["collections"] >= 1 for ax in axes)  # the four points are drawn
 
 
-CHECKS = {"01": check_01}
+def check_02(record):
+    r = record["records"]
+    curves = record["figures"]["activations"]["axes"]
+    names = ["step", "linear", "saturated linear", "sigmoid", "tanh", "gaussian"]
+    assert [line["label"] for line in curves[0]["lines"]] == names
+    assert [line["label"] for line in curves[1]["lines"]] == [n + "′" for n in names]
+    by_name = {line["label"]: np.array(line["y"]) for line in curves[0]["lines"] + curves[1]["lines"]}
+    x = np.array(curves[0]["lines"][0]["x"])
+    assert by_name["sigmoid"] == pytest.approx(1 / (1 + np.exp(-x)), abs=1e-9)
+    assert by_name["sigmoid′"].max() == pytest.approx(0.25, abs=1e-4)
+    assert by_name["gaussian′"] == pytest.approx(-2 * x * np.exp(-x * x), abs=1e-9)
+    assert set(by_name["step"]) == {0.0, 1.0} and not by_name["step′"].any()
+    assert max(r["derivative_errors"].values()) < 1e-9
+    lecture_matches(record, "σ′(0), the sigmoid's largest slope", abs=1e-12)
+    assert r["limits"]["σ(−30)"] < 1e-12 and r["limits"]["σ(30)"] > 1 - 1e-12
+    assert r["sigmoid_10z_vs_step_at_half"] < 0.01
+    errors = [row[3] for row in r["linearization"]]
+    for bigger, smaller in zip(errors, errors[1:]):
+        assert 3.0 < bigger / smaller < 5.0  # O(ε²): halving ε divides the error by about 4
+    for eps, predicted, actual, _ in r["linearization"]:
+        assert predicted == pytest.approx(actual, rel=0.1)
+    labels = [line["label"] for line in lines(record, "step_vs_sigmoid")]
+    assert labels[0] == "step" and len(labels) == 4
+
+
+CHECKS = {"01": check_01, "02": check_02}
