@@ -66,4 +66,19 @@ def check_02(record):
     assert labels[0] == "step" and len(labels) == 4
 
 
-CHECKS = {"01": check_01, "02": check_02}
+
+def check_03(record):
+    r = record["records"]
+    lecture_matches(record, "weights and biases of 784-30-10", abs=0)
+    axes = record["figures"]["networks"]["axes"]
+    assert "784-30-10" in axes[0]["title"] and len(axes) == 2
+    assert axes[0]["collections"] == 3 and axes[1]["collections"] == 5  # one per layer
+    assert len(axes[0]["lines"]) == 8 * 8 + 8 * 8  # every edge between the drawn neurons
+    assert r["depth_parameters"] == [784 * 10 + 10] + [
+        784 * 30 + 30 + (k - 1) * (30 * 30 + 30) + 30 * 10 + 10 for k in range(1, 5)]
+    assert r["depth_seconds"][4] > r["depth_seconds"][0]  # 4 hidden layers cost more than none
+    assert r["rnn_ops"]["products"] == 8 and r["rnn_ops"]["Tanh"] == 4 and r["rnn_gradcheck"]
+    assert r["rnn_svg_bytes"] > 1000
+
+
+CHECKS = {"01": check_01, "02": check_02, "03": check_03}
