@@ -99,7 +99,7 @@ class Lesson:
         """`quick` in the test suite's quick run, else `full`."""
         return quick if self.quick else full
 
-    def compare(self, what, lecture, here, percent=False, source="the lecture", digits=4):
+    def compare(self, what, lecture, here, percent=False, source=None, digits=4):
         """Print the lecture's number beside this lesson's and record both."""
         def text(value):
             if value is None:
@@ -109,7 +109,8 @@ class Lesson:
             if isinstance(value, (int, np.integer)):
                 return f"{int(value):,}"
             return f"{float(value):.{digits}g}"
-        print(f"  {what}: the lecture {text(lecture)} ({source}) | here {text(here)}")
+        where = f" ({source})" if source else ""
+        print(f"  {what}: the lecture {text(lecture)}{where} | here {text(here)}")
         self.results["comparisons"][what] = {
             "lecture": None if lecture is None else float(lecture),
             "here": None if here is None else float(here), "source": source}

@@ -81,4 +81,19 @@ def check_03(record):
     assert r["rnn_svg_bytes"] > 1000
 
 
-CHECKS = {"01": check_01, "02": check_02, "03": check_03}
+
+def check_04(record):
+    r = record["records"]
+    for what in ("training images", "test images", "input neurons (28 × 28 pixels)"):
+        lecture_matches(record, what, abs=0)
+    assert r["y_of_6"] == [0, 0, 0, 0, 0, 0, 1, 0, 0, 0]   # the slide's vector is y_of_5
+    assert r["y_of_5"] == [0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+    digits = record["figures"]["digits"]["axes"]
+    assert len(digits) == 20 and all(ax["images"] == 1 for ax in digits)
+    assert [int(ax["title"]) for ax in digits] == r["first_labels"]
+    ten, four = np.array(r["accuracy_10_outputs"]), np.array(r["accuracy_4_outputs"])
+    assert len(ten) == len(four) >= 3 and (ten > 0.5).all() and (four > 0.3).all()
+    assert ten.mean() > four.mean()
+
+
+CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04}
