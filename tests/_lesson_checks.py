@@ -64,6 +64,7 @@ def check_02(record):
         assert predicted == pytest.approx(actual, rel=0.1)
     labels = [line["label"] for line in lines(record, "step_vs_sigmoid")]
     assert labels[0] == "step" and len(labels) == 4
+    assert r["exercise_ok"]
 
 
 
@@ -96,4 +97,28 @@ def check_04(record):
     assert ten.mean() > four.mean()
 
 
-CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04}
+
+def check_05(record):
+    r = record["records"]
+    costs = np.array(r["path_costs"])
+    assert (np.diff(costs) < 0).all()                      # the descent path decreases C
+    surface = record["figures"]["cost_surface"]["axes"]
+    path_line = surface[0]["lines"][0]
+    x, y = np.array(path_line["x"]), np.array(path_line["y"])
+    assert np.allclose((x ** 2 - 1) ** 2 + 0.3 * x + y ** 2, costs[:len(x)], atol=1e-9)
+    assert surface[0]["collections"] > 0 and surface[1]["name"] == "3d"
+    predicted, actual = np.array(r["predicted"]), np.array(r["actual"])
+    assert (predicted < 0).all()
+    late = slice(5, None)                                   # small gradients: ΔC ≈ −η‖∇C‖²
+    assert actual[late] == pytest.approx(predicted[late], rel=0.1)
+    etas = r["eta_rows"]
+    assert abs(etas[0][2] / etas[0][1] - 1) < abs(etas[2][2] / etas[2][1] - 1)  # smaller η, closer
+    assert etas[-1][2] > 0                                  # a too large η makes C go up
+    ends = r["descent_ends"]
+    assert ends["1.6"][0] == pytest.approx(r["calculus_minima"][1], abs=1e-3)   # a local minimum
+    assert ends["-1.6"][0] == pytest.approx(r["global_minimum"], abs=1e-3)
+    assert r["global_minimum"] == pytest.approx(r["calculus_minima"][0])
+    assert r["exercise_ok"]
+
+
+CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05}

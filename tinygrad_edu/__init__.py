@@ -32,7 +32,7 @@ __all__ = [
     "check_rules", "GradcheckError", "save", "load",
     "nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron", "serialization",
     "explain", "plots", "float", "double", "long", "int", "bool", "Generator", "multinomial",
-    "randperm", "allclose",
+    "randperm", "allclose", "exercises",
 ] + _torch_functions.__all__
 
 
@@ -50,7 +50,8 @@ Tensor.explain = _explain
 _SUBMODULES = {"nn": ".nn", "optim": ".optim", "data": ".data", "train": ".train",
                "tune": ".tune", "perceptron": ".perceptron", "serialization": ".serialization",
                "core": ".core", "ops": ".core.ops", "viz": ".lens.viz", "explain": ".lens.explain",
-               "equations": ".lens.equations", "plots": ".lens.plots"}
+               "equations": ".lens.equations", "plots": ".lens.plots",
+               "exercises": ".lens.exercises"}
 _LENS_FUNCTIONS = {"gradcheck", "gradgradcheck", "check_rules", "GradcheckError"}
 
 
