@@ -121,4 +121,23 @@ def check_05(record):
     assert r["exercise_ok"]
 
 
-CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05}
+
+def check_06(record):
+    r = record["records"]
+    errors, cosines = np.array(r["relative_errors"]), np.array(r["cosines"])
+    assert (np.diff(errors) < 0).all() and (np.diff(cosines) > 0).all()
+    # about 1/√m from m = 1 to m = 100 (a factor 10); sampling without replacement helps at 1000
+    assert 5 < errors[0] / errors[2] < 20 and cosines[-1] > 0.95
+    lecture_matches(record, "speed-up per update, n/m", abs=0)
+    gd, sgd = r["gd"], r["sgd"]
+    assert sgd["updates"][-1] > 10 * gd["updates"][-1]
+    assert sgd["accuracy"][-1] > gd["accuracy"][-1] + 0.1      # SGD ahead after one pass
+    assert sgd["seconds"][-1] < gd["seconds"][-1]              # and in less time
+    assert r["measured_update_ratio"] > 5
+    axes = record["figures"]["gd_vs_sgd"]["axes"]
+    assert [line["label"] for line in axes[1]["lines"]] == ["gradient descent (m = n)", "SGD (m = 10)"]
+    assert axes[1]["lines"][1]["y"] == pytest.approx(sgd["accuracy"])
+
+
+CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05,
+          "06": check_06}
