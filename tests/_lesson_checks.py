@@ -139,5 +139,22 @@ def check_06(record):
     assert axes[1]["lines"][1]["y"] == pytest.approx(sgd["accuracy"])
 
 
+
+def check_07(record):
+    r = record["records"]
+    for layer, neuron, predicted, actual in r["demon"]:       # ΔC ≈ δˡⱼ Δz at every neuron tried
+        assert actual == pytest.approx(predicted, rel=0.01, abs=1e-9), (layer, neuron)
+    assert {d[0] for d in r["demon"]} == {2, 3}
+    assert max(abs(d[3]) for d in r["demon"]) > 1e-6          # the nudges did move the cost
+    demon_axes = record["figures"]["demon"]["axes"][0]
+    assert [line["label"] for line in demon_axes["lines"]] == ["layer 2", "layer 3", "ΔC = δ·Δz"]
+    assert r["bp_ok"] and r["bp_max_abs_error"] < 1e-6
+    assert r["picture_labels"] == ["x", "w²", "b²", "z²", "a²", "w³", "b³", "z³", "a³", "y(x)", "C"]
+    equations, autograd = np.array(r["accuracy_equations"]), np.array(r["accuracy_autograd"])
+    assert equations[-1] > equations[0] + 0.2                  # the four equations do train
+    assert equations == pytest.approx(autograd, abs=0.005)     # as autograd does
+    assert not r["exercise_slide_ok"] and r["exercise_ok"]     # the slide's BP2 is caught
+
+
 CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05,
-          "06": check_06}
+          "06": check_06, "07": check_07}

@@ -412,7 +412,7 @@ def test_viz_html_is_the_stepper_and_viz_imports_without_it():
     from tinygrad_edu.lens import stepper
 
     assert tg.viz.html.__module__ == "tinygrad_edu.lens.viz" and "html" in viz.__all__
-    assert "stepper.html" in viz.html.__doc__ and stepper.__all__ == ["html", "stepper_steps"]
+    assert "stepper.html" in viz.html.__doc__ and stepper.__all__ == ["html", "page_text", "stepper_steps"]
     code = ("import sys, tinygrad_edu.lens.viz; "
             "assert 'tinygrad_edu.lens.stepper' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -36,7 +36,7 @@ __all__ = [
 ] + _torch_functions.__all__
 
 
-def _explain(self, markdown=False, **options):
+def _explain(self, markdown=False, **options):  # options: gradient, params, notation, ...
     """A text trace of backpropagation from this tensor: one chain-rule step per node, with the
     numbers (see tinygrad_edu.lens.explain; the core itself imports none of the views)."""
     from .lens.explain import explain

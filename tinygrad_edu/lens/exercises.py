@@ -197,7 +197,9 @@ def _check_bp2(answer, seed=0):
                                terms.zs[layer_index], exercise="bp2"),
                          terms.deltas[layer_index], 1e-12, 1e-9)
     element = f", first at element {wrong[0]}: yours {wrong[1]:.6g}, want {wrong[2]:.6g}" if wrong else ""
-    message = (f"{report.verdict()}\nThe first wrong layer is {culprit.layer} ({culprit.module}){element}."
+    verdict = "\n".join(line for line in report.verdict().splitlines()
+                        if "equations.ACTIVATIONS" not in line)   # that hint is for the library
+    message = (f"{verdict}\nThe first wrong layer is {culprit.layer} ({culprit.module}){element}."
                f" Hint: BP2 has σ′(zˡ), the derivative, not σ(zˡ).")
     return ExerciseResult("bp2", False, message, f"layer {culprit.layer}", details)
 

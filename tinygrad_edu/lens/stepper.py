@@ -34,7 +34,7 @@ from .explain import summarize
 from .trace import trace_backward
 from .viz import _Graph, _dot_text, _run_dot
 
-__all__ = ["html", "stepper_steps"]
+__all__ = ["html", "page_text", "stepper_steps"]
 
 _PLACEHOLDER = re.compile(r"__(TITLE|SVG|STEPS|SCRIPT)__")
 
@@ -112,8 +112,23 @@ def _page(title, svg, steps):
     return _PLACEHOLDER.sub(lambda match: parts[match.group(1)], _package_file("stepper.html"))
 
 
+def page_text(tensor, title=None, params=None, gradient=None, values=True, rankdir="TB",
+              max_elements=8, precision=4, notation=None):
+    """The stepper page's HTML text (what `html` writes); arguments as for `html`."""
+    trace = trace_backward(tensor, gradient=gradient, params=params, notation=notation)
+    if not trace.steps:
+        raise ValueError("html: the tensor is a leaf (no op produced it), so backpropagation has "
+                         "no step to show; pass the result of a computation")
+    graph = _Graph(tensor, trace=trace, notation=notation)
+    dot_text = _dot_text(graph, values=values, rankdir=rankdir, max_elements=max_elements,
+                         precision=precision)
+    svg = _svg_body(_run_dot(dot_text, "svg"))
+    steps = stepper_steps(trace, max_elements, precision)
+    return _page(title or "Backpropagation step by step", svg, steps)
+
+
 def html(tensor, path, title=None, params=None, gradient=None, values=True, rankdir="TB",
-         max_elements=8, precision=4):
+         max_elements=8, precision=4, notation=None):
     """Write a self-contained HTML page that steps through backpropagation from `tensor`.
 
     The page holds the graph as inline SVG (rendered by graphviz's `dot`) and a little plain
@@ -131,6 +146,7 @@ def html(tensor, path, title=None, params=None, gradient=None, values=True, rank
         values: show each tensor's value in the picture.
         rankdir: "TB" or "LR".
         max_elements, precision: how numbers are shown (see `summarize`).
+        notation: None, or "lecture" for the lecture's names (x, wˡ, bˡ, zˡ, aˡ, y(x), C).
 
     Returns:
         The path written.
@@ -142,16 +158,9 @@ def html(tensor, path, title=None, params=None, gradient=None, values=True, rank
     Example:
         >>> tg.viz.html(loss, "runs/stepper.html")     # .grad is left untouched
     """
-    trace = trace_backward(tensor, gradient=gradient, params=params)
-    if not trace.steps:
-        raise ValueError("html: the tensor is a leaf (no op produced it), so backpropagation has "
-                         "no step to show; pass the result of a computation")
-    graph = _Graph(tensor, trace=trace)
-    dot_text = _dot_text(graph, values=values, rankdir=rankdir, max_elements=max_elements,
-                         precision=precision)
-    svg = _svg_body(_run_dot(dot_text, "svg"))
-    steps = stepper_steps(trace, max_elements, precision)
-    page = _page(title or "Backpropagation step by step", svg, steps)
+    page = page_text(tensor, title=title, params=params, gradient=gradient, values=values,
+                     rankdir=rankdir, max_elements=max_elements, precision=precision,
+                     notation=notation)
     path = os.fspath(path)
     directory = os.path.dirname(path)
     if directory:
