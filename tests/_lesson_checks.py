@@ -156,5 +156,34 @@ def check_07(record):
     assert not r["exercise_slide_ok"] and r["exercise_ok"]     # the slide's BP2 is caught
 
 
+
+def check_08(record):
+    r = record["records"]
+    lecture_matches(record, "random guessing", abs=0.01)
+    lecture_matches(record, "average darkness", abs=1e-4)     # exactly 2,225 of 10,000
+    lecture_matches(record, "SVM", abs=0.003)                  # the cached full run (50,000 images)
+    assert r["svm_full"]["train_size"] == 50_000 and r["svm_full"]["test_size"] == 10_000
+    assert r["svm_small"]["accuracy"] > 0.7                    # the live, small SVM
+    network = [k for k in record["comparisons"] if k.startswith("the network")][0]
+    lecture_matches(record, network, abs=0.05)                 # 2 epochs: a little below 95%
+    assert record["comparisons"]["the record (quoted)"]["lecture"] == 0.9979
+    assert "DropConnect" in record["comparisons"]["the record (quoted)"]["source"]
+    bars = record["figures"]["baselines"]["axes"][0]
+    assert bars["patches"] == 10                               # 5 rows × (lecture, here)
+
+
+def check_09(record):
+    r = record["records"]
+    lecture_matches(record, "the saturated neuron's first output σ(4)", abs=0.005)
+    quadratic, cross = r["neuron_outputs"]["quadratic"], r["neuron_outputs"]["cross-entropy"]
+    assert quadratic[50] > 0.95 and cross[50] < 0.2            # the learning slowdown, cured
+    assert quadratic[-1] < quadratic[0] and cross[-1] < 0.05
+    curves = lines(record, "neuron", axes=0)
+    assert [c["label"] for c in curves] == ["quadratic", "cross-entropy"]
+    assert curves[0]["y"][0] == pytest.approx(1 / (1 + np.exp(-4)), abs=1e-9)
+    val = r["val_accuracy"]
+    assert val["cross-entropy"][0] > val["quadratic"][0] + 0.2
+
+
 CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05,
-          "06": check_06, "07": check_07}
+          "06": check_06, "07": check_07, "08": check_08, "09": check_09}
