@@ -185,5 +185,22 @@ def check_09(record):
     assert val["cross-entropy"][0] > val["quadratic"][0] + 0.2
 
 
+
+def check_10(record):
+    r = record["records"]
+    softmax, sigmoid = np.array(r["softmax_outputs"]), np.array(r["sigmoid_outputs"])
+    assert softmax.sum() == pytest.approx(1, abs=1e-5) and (softmax > 0).all()
+    assert abs(sigmoid.sum() - 1) > 1e-3                     # sigmoid outputs need not sum to 1
+    assert int(np.argmax(softmax)) == r["label"]
+    slider = np.array(r["slider"])
+    assert np.allclose(slider.sum(axis=1), 1)
+    assert (np.diff(slider[:, 3]) > 0).all()
+    assert (np.diff(np.delete(slider, 3, axis=1), axis=0) < 0).all()
+    bars = record["figures"]["outputs"]["axes"]
+    assert bars[0]["patches"] == bars[1]["patches"] == 10
+    assert r["delta_difference"] < 1e-5                      # δᴸ = aᴸ − y
+    assert r["val_accuracy"]["softmax"][-1] > 0.8
+
+
 CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05,
-          "06": check_06, "07": check_07, "08": check_08, "09": check_09}
+          "06": check_06, "07": check_07, "08": check_08, "09": check_09, "10": check_10}
