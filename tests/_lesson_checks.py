@@ -202,5 +202,26 @@ def check_10(record):
     assert r["val_accuracy"]["softmax"][-1] > 0.8
 
 
+
+def check_11(record):
+    r = record["records"]
+    clean = r["clean"]
+    assert clean["train_accuracy"][-1] > 0.95                           # it learns its 1,000 images
+    assert clean["train_accuracy"][-1] - clean["val_accuracy"][-1] > 0.1  # but not the digits
+    assert min(clean["val_loss"]) < clean["val_loss"][-1]                # the validation cost rises
+    early = r["clean_early_stopping"]
+    assert early["best_epoch"] < early["epochs_run"] <= len(clean["val_accuracy"])
+    assert abs(early["test"] - early["test_all_epochs"]) < 0.03          # no real gain: a plateau
+    noisy = r["noisy"]
+    assert noisy["train_accuracy"][-1] > max(noisy["val_accuracy"])       # memorizing the noise
+    assert max(noisy["val_accuracy"]) > noisy["val_accuracy"][-1] + 0.05  # validation falls
+    assert noisy["early_test"] > noisy["test_all_epochs"] + 0.05          # early stopping helps
+    assert noisy["early_test"] == pytest.approx(noisy["test_curve"][noisy["early_best_epoch"] - 1])
+    clean_axes = record["figures"]["clean_curves"]["axes"]
+    assert [l["label"] for l in clean_axes[0]["lines"]] == ["training cost", "validation cost"]
+    assert clean_axes[0]["lines"][1]["y"] == pytest.approx(clean["val_loss"])
+
+
 CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05,
-          "06": check_06, "07": check_07, "08": check_08, "09": check_09, "10": check_10}
+          "06": check_06, "07": check_07, "08": check_08, "09": check_09, "10": check_10,
+          "11": check_11}
