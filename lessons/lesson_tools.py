@@ -128,12 +128,11 @@ class Lesson:
         description["path"] = str(path)
         description["bytes"] = path.stat().st_size
         self.results["figures"][name] = description
-        if show:
-            import matplotlib.pyplot as plt
-            if "inline" in plt.get_backend().lower():
-                plt.show()
-            else:
-                plt.close(fig)
+        import matplotlib.pyplot as plt
+        if show and "inline" in plt.get_backend().lower():
+            from IPython.display import display
+            display(fig)      # pyplot's figures and bare ones (History.plot) alike
+        plt.close(fig)        # shown once: not again by the inline backend at the cell's end
         return path
 
     def finish(self):
