@@ -129,9 +129,9 @@ class Lesson:
         description["bytes"] = path.stat().st_size
         self.results["figures"][name] = description
         import matplotlib.pyplot as plt
-        if show and "inline" in plt.get_backend().lower():
-            from IPython.display import display
-            display(fig)      # pyplot's figures and bare ones (History.plot) alike
+        if show and _in_jupyter():
+            from IPython.display import Image, display
+            display(Image(filename=str(path)))   # pyplot's figures and bare ones (History.plot)
         plt.close(fig)        # shown once: not again by the inline backend at the cell's end
         return path
 
@@ -142,6 +142,15 @@ class Lesson:
         path.write_text(json.dumps(self.results, indent=1, ensure_ascii=False), encoding="utf-8")
         print(f"{self.name}: done in {self.results['seconds']:.1f} s; record in {path}")
         return path
+
+
+def _in_jupyter():
+    import sys
+    if "ipykernel" not in sys.modules:
+        return False
+    from IPython import get_ipython
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _plain(value):

@@ -34,7 +34,7 @@ def _kernel_environment(tmp_path):
                                         ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     env["TINYGRAD_EDU_QUICK"] = "1"
     env["TINYGRAD_EDU_LESSON_OUT"] = str(tmp_path)
-    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    env.pop("MPLBACKEND", None)  # the kernel's own default (inline), as a student's Jupyter has
     env.pop("PYTEST_CURRENT_TEST", None)
     return env
 

@@ -148,3 +148,37 @@ def test_equations_report_and_search_result_as_html_tables(monkeypatch):
     html = result._repr_html_()
     assert html.count("<tr") == 7 and "best value" in html
     assert ("color:#c62828" in html) == (result.n_failed > 0)
+
+
+def test_everything_shows_itself_in_a_real_jupyter_kernel(tmp_path, monkeypatch):
+    """In an ipykernel (as a student's Jupyter): each object's last-line display has the
+    right rich output: PNG for figures, SVG for the graph, HTML for the tables and the stepper."""
+    import os
+    from pathlib import Path
+
+    import jupytext
+    import nbclient
+
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.setenv("PYTHONPATH", str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    cells = ["import tinygrad_edu as tg\nfrom tinygrad_edu import nn, optim, tune\n"
+             "from tinygrad_edu.data import TensorDataset\nfrom tinygrad_edu.train import fit\n"
+             "tg.manual_seed(0)\nnet = nn.Sequential(nn.Linear(784, 4), nn.Sigmoid(), nn.Linear(4, 2), nn.Sigmoid())\n"
+             "x, y = tg.rand(6, 784), tg.rand(6, 2)\ncost = nn.QuadraticCost()(net(x), y)",
+             "tg.viz.graph(cost, notation='lecture', backward=True)",
+             "tg.viz.stepper(cost)",
+             "tg.plots.weight_images(net[0])",
+             "fit(net, TensorDataset(x, y), nn.QuadraticCost(), optim.SGD(net.parameters(), lr=1.0),"
+             " epochs=2, val_data=TensorDataset(x, tg.tensor([0, 1, 0, 1, 0, 1])), progress=False).plot()",
+             "tg.equations.compare(net, x, y)",
+             "tune.random_search(lambda c: c['a'], {'a': tune.uniform(0, 1)}, n_trials=3, seed=0)"]
+    notebook = jupytext.reads("\n\n".join("# %%\n" + cell for cell in cells), fmt="py:percent")
+    nbclient.NotebookClient(notebook, kernel_name="python3", timeout=120,
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    kinds = [set(cell.outputs[-1]["data"]) if cell.outputs else set() for cell in notebook.cells]
+    assert "image/svg+xml" in kinds[1]
+    assert "text/html" in kinds[2] and "iframe" in notebook.cells[2].outputs[-1]["data"]["text/html"]
+    assert "image/png" in kinds[3] and "image/png" in kinds[4]
+    assert "text/html" in kinds[5] and "<table" in notebook.cells[5].outputs[-1]["data"]["text/html"]
+    assert "text/html" in kinds[6]

@@ -181,12 +181,28 @@ class GradientFlowRecorder:
         return _save(figure, path)
 
 
+def _inline_support():
+    """In a Jupyter kernel with matplotlib's inline backend, make sure IPython knows how to show
+    a Figure as PNG (it learns it when the backend module is first imported, which pyplot does
+    only at its first figure), so the bare figures returned here show themselves inline."""
+    import sys
+    if "ipykernel" not in sys.modules:
+        return
+    import matplotlib
+    if "inline" in str(matplotlib.get_backend()).lower():
+        try:
+            import matplotlib_inline.backend_inline  # noqa: F401  (registers the formatter)
+        except ImportError:
+            pass
+
+
 def _figure(columns=1, rows=1, figsize=(7, 4.5)):
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
         raise ImportError(_PLOT_HINT) from None
+    _inline_support()
     # A bare Figure with the Agg canvas: no pyplot, no global backend switch, no window.
     figure = Figure(figsize=figsize)
     FigureCanvasAgg(figure)
