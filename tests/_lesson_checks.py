@@ -222,6 +222,28 @@ def check_11(record):
     assert clean_axes[0]["lines"][1]["y"] == pytest.approx(clean["val_loss"])
 
 
+
+def check_12(record):
+    r = record["records"]
+    gaps, val = np.array(r["gaps"]), np.array(r["val_accuracy"])
+    assert len(gaps) >= 3 and (np.diff(gaps) < 0).all()        # more data, smaller gap
+    assert (np.diff(val) > 0).all()                             # and better validation accuracy
+    right = record["figures"]["size_vs_gap"]["axes"][1]["lines"][0]
+    assert right["x"] == r["sizes"] and right["y"] == pytest.approx(100 * gaps)
+
+
+def check_13(record):
+    r = record["records"]
+    plain = r["without L2"]
+    regularized = [v for k, v in r.items() if k.startswith("λ")][0]
+    assert regularized["gap"] < plain["gap"] - 0.03             # L2 narrows the gap
+    assert regularized["val_accuracy"][-1] > plain["val_accuracy"][-1]
+    assert regularized["sum_w2"] < 0.5 * plain["sum_w2"]        # smaller weights
+    assert regularized["sum_b2"] > 0.5 * plain["sum_b2"]        # biases are left out of the term
+    labels = [l["label"] for l in lines(record, "curves", axes=0)]
+    assert len(labels) == 4 and any("λ" in l for l in labels)
+
+
 CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05,
           "06": check_06, "07": check_07, "08": check_08, "09": check_09, "10": check_10,
-          "11": check_11}
+          "11": check_11, "12": check_12, "13": check_13}
