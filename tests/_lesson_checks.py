@@ -244,6 +244,26 @@ def check_13(record):
     assert len(labels) == 4 and any("λ" in l for l in labels)
 
 
+
+def check_14(record):
+    r = record["records"]
+    for name, curve in r["best_so_far"].items():
+        assert len(curve) >= 8 and (np.diff(curve) >= 0).all(), name
+    assert max(r["best"].values()) > 0.6                        # some η learns in one epoch
+    assert r["best"]["manual"] > 0.5                            # orders of magnitude find one
+    panels = r["bayes_panels"]
+    assert panels and not panels[0]["random_fallback"]
+    for panel in panels:
+        assert panel["ei_max"] >= 0
+        if not panel["random_fallback"]:                        # the EI peak is what was tried
+            assert abs(np.log(panel["argmax_ei"] / panel["tried"])) < 0.5
+        mean = np.array(panel["mean_at_trials"])
+        assert (mean >= min(panel["y"]) - 0.05).all() and (mean <= max(panel["y"]) + 0.05).all()
+    axes = record["figures"]["bayes_steps"]["axes"]
+    assert len(axes) == 2 * len(panels) and axes[0]["collections"] >= 1  # ±2σ band drawn
+    assert r["test_accuracy"] > 0.5
+
+
 CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05,
           "06": check_06, "07": check_07, "08": check_08, "09": check_09, "10": check_10,
-          "11": check_11, "12": check_12, "13": check_13}
+          "11": check_11, "12": check_12, "13": check_13, "14": check_14}
