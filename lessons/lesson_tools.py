@@ -24,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Lesson", "QUICK", "LECTURE", "describe_figure", "percent"]
+__all__ = ["Lesson", "QUICK", "LECTURE", "describe_figure", "percent", "load_example"]
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 QUICK = os.environ.get("TINYGRAD_EDU_QUICK", "0") not in ("", "0")
 """True in the test suite's quick run (TINYGRAD_EDU_QUICK=1): small data, few epochs."""
@@ -142,6 +144,17 @@ class Lesson:
         path.write_text(json.dumps(self.results, indent=1, ensure_ascii=False), encoding="utf-8")
         print(f"{self.name}: done in {self.results['seconds']:.1f} s; record in {path}")
         return path
+
+
+def load_example(stem):
+    """The command-line lesson examples/<stem>.py as a module (the lessons beyond the lecture
+    reuse its functions rather than copy them)."""
+    import importlib.util
+    path = EXAMPLES / f"{stem}.py"
+    spec = importlib.util.spec_from_file_location(f"example_{stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _in_jupyter():

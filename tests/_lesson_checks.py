@@ -264,6 +264,40 @@ def check_14(record):
     assert r["test_accuracy"] > 0.5
 
 
+
+def check_15(record):
+    r = record["records"]
+    assert r["conv"]["parameters"] == 8 * 25 + 8 + 8 * 12 * 12 * 10 + 10
+    assert r["conv"]["parameters"] < r["dense"]["parameters"]
+    assert r["conv"]["test_accuracy"] > 0.5 and r["dense"]["test_accuracy"] > 0.5
+    bars = record["figures"]["conv_vs_dense"]["axes"][0]
+    assert bars["patches"] == 2 and any("parameters" in t for t in bars["texts"])
+
+
+def check_16(record):
+    mean = np.array(record["records"]["mean_norms"])
+    hidden = mean[:-1]
+    assert (np.diff(hidden) > 0).all()                  # each layer back learns more slowly
+    assert hidden[-1] / hidden[0] > 10                  # the first tens of times slower
+    curves = lines(record, "gradient_flow")
+    assert len(curves) == 4 and curves[0]["label"] == "hidden layer 1"
+
+
+def check_17(record):
+    errors = record["records"]["errors"]
+    assert [(e["op"], e["pass"]) for e in errors] == [("Log", "forward"), ("Sqrt", "backward"),
+                                                      ("Linear", "forward")]
+
+
+def check_18(record):
+    r = record["records"]
+    assert r["labels"] == ["x", "w²", "b²", "z²", "a²", "w³", "b³", "z³", "a³", "y(x)", "C"]
+    assert "δ(z²) = δ(a²) ⊙ a² ⊙ (1 − a²)" in r["explain"]
+    for name in ("07_neuron.svg", "07_lecture_network.svg", "07_stepper.html"):
+        assert name in r["written"]
+
+
 CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05,
           "06": check_06, "07": check_07, "08": check_08, "09": check_09, "10": check_10,
-          "11": check_11, "12": check_12, "13": check_13, "14": check_14}
+          "11": check_11, "12": check_12, "13": check_13, "14": check_14, "15": check_15,
+          "16": check_16, "17": check_17, "18": check_18}
