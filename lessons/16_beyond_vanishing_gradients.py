@@ -43,8 +43,13 @@ ax.set_title("784-30-30-30-30-10: the first layer learns slowest"); ax.legend()
 lesson.figure(fig, "gradient_flow")
 
 # %% [markdown]
-# The cures came after the lecture's material: ReLU units ($\sigma' = 1$ where active), careful
-# initialization, normalization layers, and residual connections.
+# Each line is one hidden layer; the gap between them is the factor BP2 applies per layer. The first
+# hidden layer's gradient is about a hundred times smaller than the last hidden layer's, so with
+# the same η it learns about a hundred times more slowly: adding layers made the network more
+# expressive but much harder to train. (The opposite can happen too: with large weights the factors
+# exceed 1 and the gradient *explodes*.) The cures came after the lecture's material: ReLU units
+# ($\sigma' = 1$ where active), careful initialization, normalization layers, and residual
+# connections.
 
 # %%
 lesson.finish()
