@@ -85,7 +85,7 @@ lesson.compare("weights and biases of 784-30-10", lecture=LECTURE["parameters_78
 # %%
 x = tg.randn(10, 784)
 y = tg.zeros(10, 10)
-depths, seconds, parameters = list(range(0, 5)), [], []
+depths, seconds, parameters, recorded_ops = list(range(0, 5)), [], [], []
 for depth in depths:
     sizes = [784] + [30] * depth + [10]
     layers = []
@@ -100,8 +100,10 @@ for depth in depths:
         cost(model(x), y).backward()
         times.append(time.perf_counter() - started)
     seconds.append(float(np.median(times)))
+    recorded_ops.append(len(tg.core.topological_order(cost(model(x), y))))   # the work per step
     parameters.append(sum(p.numel() for p in model.parameters()))
-    print(f"{depth} hidden layers: {parameters[-1]:>6,} parameters, one step {1e6 * seconds[-1]:7.0f} µs")
+    print(f"{depth} hidden layers: {parameters[-1]:>6,} parameters, {recorded_ops[-1]} recorded ops, "
+          f"one step {1e6 * seconds[-1]:7.0f} µs")
 fig, ax = plt.subplots(figsize=(5.5, 3.8))
 ax.plot(depths, [1e6 * s for s in seconds], "o-", label="one step (forward + backward)")
 ax.set_xlabel("hidden layers of 30"); ax.set_ylabel("µs per mini-batch of 10")
@@ -109,6 +111,7 @@ ax.set_title("deeper costs more time per step"); ax.legend()
 lesson.figure(fig, "depth_time")
 lesson.record("depth_seconds", seconds)
 lesson.record("depth_parameters", parameters)
+lesson.record("depth_ops", recorded_ops)
 
 # %% [markdown]
 # ## Feedforward against recurrent
