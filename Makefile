@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-test
 
-.PHONY: train test venv system-deps clean
+.PHONY: train test venv system-deps clean notebooks
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 
 venv: $(VENV)/.installed
 
+$(VENV)/.installed-lessons: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[lessons]'
+	touch $@
+
 # graphviz's `dot` draws the graph pictures; chromium + chromium-driver run the stepper's browser test.
 system-deps:
 	@bash scripts/system_deps.sh
@@ -29,6 +33,11 @@ system-deps:
 train: $(VENV)/.installed
 	@bash scripts/system_deps.sh graphviz
 	$(PY) -m tinygrad_edu.main
+
+# The lesson notebooks: lessons/NN_topic.py (Jupytext percent format) -> lessons/NN_topic.ipynb;
+# then `.venv/bin/jupyter lab lessons/` (or any Jupyter; with jupytext installed the .py opens too).
+notebooks: $(VENV)/.installed-lessons
+	$(PY) -m jupytext --to ipynb lessons/[0-9][0-9]_*.py
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q -n 2 -m "not slow"

@@ -37,7 +37,7 @@ __all__ = [
     "check_rules", "GradcheckError", "save", "load",
     "nn", "optim", "data", "utils", "train", "tune", "viz", "equations", "perceptron", "serialization",
     "explain", "plots", "float", "double", "long", "int", "bool", "Generator", "multinomial",
-    "randperm", "allclose", "live", "get_default_dtype", "set_default_dtype",
+    "randperm", "allclose", "exercises", "live", "get_default_dtype", "set_default_dtype",
     "normal", "bernoulli", "poisson", "initial_seed", "get_rng_state", "set_rng_state",
     "default_generator", "device", "set_default_device", "get_default_device", "utils",
     "autograd", "cuda", "accelerator", "backends", "compat", "compile", "inference_mode", "Size",
@@ -52,7 +52,7 @@ __all__ = [
 globals().update({_name: getattr(_torch_functions, _name) for _name in _torch_functions.__all__})
 
 
-def _explain(self, markdown=False, **options):
+def _explain(self, markdown=False, **options):  # options: gradient, params, notation, ...
     """A text trace of backpropagation from this tensor: one chain-rule step per node, with the
     numbers (see tinygrad_edu.lens.explain; the core itself imports none of the views)."""
     from .lens.explain import explain
@@ -67,7 +67,8 @@ _SUBMODULES = {"nn": ".nn", "optim": ".optim", "data": ".data", "train": ".train
                "tune": ".tune", "perceptron": ".perceptron", "serialization": ".serialization",
                "core": ".core", "ops": ".core.ops", "live": ".live", "viz": ".lens.viz",
                "explain": ".lens.explain", "equations": ".lens.equations", "plots": ".lens.plots",
-               "utils": ".utils", "autograd": ".autograd", "compat": ".compat"}
+               "utils": ".utils", "autograd": ".autograd", "compat": ".compat",
+               "exercises": ".lens.exercises"}
 _ACCELERATORS = {"cuda", "accelerator", "backends"}  # torch.cuda.is_available() is False
 _LENS_FUNCTIONS = {"gradcheck", "gradgradcheck", "check_rules", "GradcheckError"}
 

@@ -119,6 +119,15 @@ class History:
     def __str__(self):
         return self.as_table()
 
+    def plot(self, path=None):
+        """Learning curves: cost and accuracy per epoch, training and validation (matplotlib).
+
+        Returns the Figure (it shows itself in Jupyter), or the path written when `path` is
+        given; see `tinygrad_edu.lens.plots.learning_curves`.
+        """
+        from .lens.plots import learning_curves
+        return learning_curves(self, path)
+
 
 # ---------------------------------------------------------------------------------------------
 # Helpers

@@ -103,6 +103,18 @@ class EquationReport:
                          "layer's activation in equations.ACTIVATIONS.")
         return "\n".join(lines)
 
+    def _repr_html_(self):
+        from .html_table import html_table
+        header = ("layer", "equation", "quantity", "shape", "max abs err", "rel err",
+                  "alone: abs", "ok", "module")
+        rows = [(r.layer, r.equation, r.quantity, r.shape, f"{r.max_abs_error:.2e}",
+                 f"{r.max_relative_error:.2e}", f"{r.local_abs_error:.2e}",
+                 "yes" if r.ok and r.local_ok else "NO", r.module) for r in self.rows]
+        bad = {i for i, r in enumerate(self.rows) if not (r.ok and r.local_ok)}
+        caption = (f"BP1-BP4 (closed form, float64) vs autograd ({self.dtype}), cost "
+                   f"{self.cost!r}, batch n = {self.batch_size}")
+        return html_table(header, rows, caption=caption, footer=self.verdict(), bad_rows=bad)
+
     def __str__(self):
         header = ("layer", "equation", "quantity", "shape", "max abs err", "rel err",
                   "alone: abs", "ok", "module")

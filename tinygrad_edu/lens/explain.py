@@ -110,7 +110,8 @@ def _rows(trace, max_elements, precision):
     return rows
 
 
-def explain(tensor, markdown=False, gradient=None, params=None, max_elements=8, precision=4):
+def explain(tensor, markdown=False, gradient=None, params=None, max_elements=8, precision=4,
+            notation=None):
     """A text trace of backpropagation from `tensor`, one line per gradient each op sends back.
 
     Steps come in the order backward() processes them (reverse topological order). Each line
@@ -128,6 +129,8 @@ def explain(tensor, markdown=False, gradient=None, params=None, max_elements=8, 
             nn.Module are labelled anyway).
         max_elements: largest tensor shown element by element.
         precision: significant digits of the numbers.
+        notation: None, or "lecture": a Sequential's tensors are named x, wˡ, bˡ, zˡ, aˡ,
+            y(x), C, so the steps read as the lecture's δ(z²) = δ(a²) ⊙ a² ⊙ (1 − a²).
 
     Returns:
         An Explanation (a str that prints itself unquoted at the prompt).
@@ -140,7 +143,7 @@ def explain(tensor, markdown=False, gradient=None, params=None, max_elements=8, 
         >>> x = tg.tensor([1.0, 2.0], requires_grad=True, name="x")
         >>> print((x * x).sum().explain())
     """
-    trace = trace_backward(tensor, gradient=gradient, params=params)
+    trace = trace_backward(tensor, gradient=gradient, params=params, notation=notation)
     root_label = trace.label(trace.root)
     root_op = trace.root.grad_fn.name if trace.root.grad_fn is not None else "leaf"
     seed_text = summarize(trace.seed, max_elements, precision)

@@ -21,7 +21,8 @@ import numpy as np
 
 from ..core import Tensor
 
-__all__ = ["GradientFlowRecorder", "gradient_flow", "layer_gradient_norms"]
+__all__ = ["GradientFlowRecorder", "gradient_flow", "layer_gradient_norms", "learning_curves",
+           "weight_images"]
 
 _QUANTITIES = ("bias", "weight", "all")
 _PLOT_HINT = ("plotting needs matplotlib, an optional extra: pip install tinygrad-edu[plot] "
@@ -180,17 +181,34 @@ class GradientFlowRecorder:
         return _save(figure, path)
 
 
-def _figure():
+def _inline_support():
+    """In a Jupyter kernel with matplotlib's inline backend, make sure IPython knows how to show
+    a Figure as PNG (it learns it when the backend module is first imported, which pyplot does
+    only at its first figure), so the bare figures returned here show themselves inline."""
+    import sys
+    if "ipykernel" not in sys.modules:
+        return
+    import matplotlib
+    if "inline" in str(matplotlib.get_backend()).lower():
+        try:
+            import matplotlib_inline.backend_inline  # noqa: F401  (registers the formatter)
+        except ImportError:
+            pass
+
+
+def _figure(columns=1, rows=1, figsize=(7, 4.5)):
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
         raise ImportError(_PLOT_HINT) from None
+    _inline_support()
     # A bare Figure with the Agg canvas: no pyplot, no global backend switch, no window.
-    figure = Figure(figsize=(7, 4.5))
+    figure = Figure(figsize=figsize)
     FigureCanvasAgg(figure)
-    axes = figure.add_subplot(1, 1, 1)
-    return figure, axes
+    if columns == 1 and rows == 1:
+        return figure, figure.add_subplot(1, 1, 1)
+    return figure, [figure.add_subplot(rows, columns, k + 1) for k in range(rows * columns)]
 
 
 def _save(figure, path):
@@ -243,3 +261,79 @@ def gradient_flow(history_or_model, path=None, quantity="bias"):
         axes.set_title("Gradient norm per layer (input side on the left)")
         _save(figure, path)
     return norms
+
+
+def learning_curves(history, path=None):
+    """The learning curves of a `train.History`: cost per epoch (training and validation) on
+    the left, accuracy per epoch on the right, the best epoch marked.
+
+    Args:
+        history: what `fit` returned.
+        path: an image file to write; None returns the Figure (it shows itself in Jupyter).
+
+    Returns:
+        The matplotlib Figure, or the path written.
+    """
+    if not hasattr(history, "train_loss") or not hasattr(history, "val_accuracy"):
+        raise TypeError(f"learning_curves: expected a train.History, got {type(history).__name__}")
+    figure, (cost, accuracy) = _figure(columns=2, figsize=(11, 4))
+    epochs = list(range(1, len(history.train_loss) + 1))
+    cost.plot(epochs, history.train_loss, "o-", label="training cost")
+    if history.val_loss:
+        cost.plot(epochs[:len(history.val_loss)], history.val_loss, "s-", label="validation cost")
+    if history.train_accuracy:
+        accuracy.plot(epochs[:len(history.train_accuracy)], history.train_accuracy, "o-",
+                      label="training accuracy")
+    if history.val_accuracy:
+        accuracy.plot(epochs[:len(history.val_accuracy)], history.val_accuracy, "s-",
+                      label="validation accuracy")
+    if history.best_epoch is not None:
+        accuracy.axvline(history.best_epoch, color="gray", linestyle=":", label="best epoch")
+    for axes, name in ((cost, "cost"), (accuracy, "accuracy")):
+        axes.set_xlabel("epoch")
+        axes.set_ylabel(name)
+        axes.set_title(f"{name} per epoch")
+        if axes.get_lines():
+            axes.legend(loc="best")
+    return _save(figure, path)
+
+
+def weight_images(layer, path=None, count=None, columns=10, shape=(28, 28)):
+    """What hidden units look for: each row of a Linear layer's weight (one hidden neuron's
+    784 input weights) drawn as a 28×28 image, red for negative weights and blue for positive.
+
+    Args:
+        layer: an nn.Linear whose in_features is 28·28 (e.g. the first layer of 784-30-10).
+        path: an image file to write; None returns the Figure.
+        count: how many units to draw (default: all, at most 100).
+        columns: images per row.
+        shape: the image shape the inputs came from.
+
+    Returns:
+        The matplotlib Figure (one image per axes, titled "unit j"), or the path written.
+
+    Raises:
+        ValueError: the layer's inputs are not shape[0]·shape[1] pixels.
+    """
+    weight = getattr(layer, "weight", None)
+    if weight is None or weight.ndim != 2:
+        raise TypeError(f"weight_images: expected a Linear layer, got {type(layer).__name__}")
+    weights = weight.numpy()
+    pixels = shape[0] * shape[1]
+    if weights.shape[1] != pixels:
+        raise ValueError(f"weight_images: the layer has {weights.shape[1]} inputs, but images of "
+                         f"shape {shape} have {pixels} pixels; pass the first layer of the network")
+    count = min(len(weights), 100) if count is None else min(int(count), len(weights))
+    rows = -(-count // columns)
+    figure, axes = _figure(columns=columns, rows=rows, figsize=(1.3 * columns, 1.4 * rows + 0.4))
+    axes = axes if isinstance(axes, list) else [axes]
+    for unit, ax in enumerate(axes):
+        ax.axis("off")
+        if unit >= count:
+            continue
+        image = weights[unit].reshape(shape)
+        scale = float(np.abs(image).max()) or 1.0
+        ax.imshow(image, cmap="RdBu", vmin=-scale, vmax=scale)
+        ax.set_title(f"unit {unit}", fontsize=8)
+    figure.suptitle("hidden units' input weights (blue +, red −)")
+    return _save(figure, path)

@@ -115,13 +115,13 @@ def _page(title, svg, steps):
 
 
 def page_text(tensor, title=None, params=None, gradient=None, values=True, rankdir="TB",
-              max_elements=8, precision=4, optimizer=None):
+              max_elements=8, precision=4, optimizer=None, notation=None):
     """The stepper page as a str (what `html` writes; the live page serves it)."""
-    trace = trace_backward(tensor, gradient=gradient, params=params)
+    trace = trace_backward(tensor, gradient=gradient, params=params, notation=notation)
     if not trace.steps:
         raise ValueError("html: the tensor is a leaf (no op produced it), so backpropagation has "
                          "no step to show; pass the result of a computation")
-    graph = _Graph(tensor, trace=trace)
+    graph = _Graph(tensor, trace=trace, notation=notation)
     dot_text = _dot_text(graph, values=values, rankdir=rankdir, max_elements=max_elements,
                          precision=precision)
     svg = _svg_body(_run_dot(dot_text, "svg"))
@@ -136,7 +136,7 @@ def page_text(tensor, title=None, params=None, gradient=None, values=True, rankd
 
 
 def html(tensor, path, title=None, params=None, gradient=None, values=True, rankdir="TB",
-         max_elements=8, precision=4, optimizer=None):
+         max_elements=8, precision=4, optimizer=None, notation=None):
     """Write a self-contained HTML page that steps through backpropagation from `tensor`.
 
     With `optimizer`, the page walks the whole training step: the forward pass op by op with
@@ -160,6 +160,7 @@ def html(tensor, path, title=None, params=None, gradient=None, values=True, rank
         rankdir: "TB" or "LR".
         max_elements, precision: how numbers are shown (see `summarize`).
         optimizer: the optimizer of the parameters: add the forward pass and its update.
+        notation: None, or "lecture" for the lecture's names (x, wˡ, bˡ, zˡ, aˡ, y(x), C).
 
     Returns:
         The path written.
@@ -174,7 +175,7 @@ def html(tensor, path, title=None, params=None, gradient=None, values=True, rank
     """
     page = page_text(tensor, title=title, params=params, gradient=gradient, values=values,
                      rankdir=rankdir, max_elements=max_elements, precision=precision,
-                     optimizer=optimizer)
+                     optimizer=optimizer, notation=notation)
     path = os.fspath(path)
     directory = os.path.dirname(path)
     if directory:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..core import Tensor, backward_walk, detect_anomaly, guardrails, prepare_roots, topological_order
+from .notation import check_notation, lecture_labels
 
 __all__ = [
     "trace_backward", "BackwardTrace", "BackwardStep", "SentGradient", "chain_rule_steps",
@@ -163,7 +164,7 @@ class BackwardTrace:
         return [t for t in self.tensors if t.is_leaf]
 
 
-def trace_backward(root, gradient=None, params=None):
+def trace_backward(root, gradient=None, params=None, notation=None):
     """Backpropagate from `root` without touching any `.grad`, recording every step.
 
     It is the engine's own walk (`backward_walk`, with a hook per step) on the retained graph,
@@ -173,6 +174,8 @@ def trace_backward(root, gradient=None, params=None):
         root: the Tensor to backpropagate from (usually the scalar cost).
         gradient: ∂C/∂root when root is not a scalar (same shape as root).
         params: a module or a dict name -> tensor, to label parameters (see `tensor_labels`).
+        notation: None, or "lecture" to label a layered network's tensors x, wˡ, bˡ, zˡ, aˡ,
+            y(x), C (see notation.py), also inside the chain-rule steps.
 
     Returns:
         A BackwardTrace.
@@ -190,6 +193,9 @@ def trace_backward(root, gradient=None, params=None):
     tensors = graph_tensors([root], order)
     positions = {id(t): k for k, t in enumerate(tensors)}
     labels = tensor_labels(tensors, params)
+    check_notation(notation, "explain")
+    if notation == "lecture":
+        labels.update(lecture_labels(root, order, tensors))
     steps = []
     received = {id(root)}
 

@@ -23,9 +23,10 @@ import subprocess
 
 from ..core import Tensor, topological_order
 from .explain import summarize
+from .notation import check_notation, delta_name, lecture_labels
 from .trace import graph_tensors, input_names, parameter_names, tensor_labels, trace_backward
 
-__all__ = ["to_dot", "draw", "html", "render", "GraphvizNotFound", "FORMATS"]
+__all__ = ["to_dot", "draw", "html", "render", "graph", "stepper", "GraphvizNotFound", "FORMATS"]
 
 FORMATS = ("svg", "png", "pdf")
 """The formats draw() renders with graphviz ("dot" writes the DOT text itself)."""
@@ -50,11 +51,13 @@ class GraphvizNotFound(RuntimeError):
 class _Graph:
     """The tensors and ops reachable from `root`, with ids, labels and (optionally) adjoints."""
 
-    def __init__(self, root, params=None, trace=None):
+    def __init__(self, root, params=None, trace=None, notation=None):
         if not isinstance(root, Tensor):
             raise TypeError(f"viz: expected a Tensor to draw, got {type(root).__name__}")
+        check_notation(notation, "viz")
         self.root = root
         self.trace = trace
+        self.notation = notation
         if trace is not None:
             self.order = [step.node for step in reversed(trace.steps)]
             self.tensors, self.labels, self.positions = trace.tensors, trace.labels, trace.positions
@@ -63,6 +66,8 @@ class _Graph:
             self.tensors = graph_tensors([root], self.order)
             self.positions = {id(t): k for k, t in enumerate(self.tensors)}
             self.labels = tensor_labels(self.tensors, params)
+            if notation == "lecture":
+                self.labels.update(lecture_labels(root, self.order, self.tensors))
         self.sent = {}
         if trace is not None:
             for step in trace.steps:
@@ -102,7 +107,8 @@ def _tensor_label(graph, t, values, gradients, backward, max_elements, precision
                                  summarize(grad, max_elements, precision, one_line=False)))
     if backward:
         adjoint = graph.trace.adjoint(t)
-        lines.append("δ: " + ("(no gradient)" if adjoint is None else
+        name = delta_name(graph.labels[id(t)]) if graph.notation == "lecture" else "δ"
+        lines.append(f"{name}: " + ("(no gradient)" if adjoint is None else
                               summarize(adjoint, max_elements, precision, one_line=False)))
     return "\n".join(lines)
 
@@ -339,7 +345,7 @@ def _is_group_output(graph, t, members, index):
 
 def to_dot(tensor, values=False, gradients=False, backward=False, params=None, collapse=None,
            collapse_style="box", rankdir="TB", max_elements=8, precision=4, title=None,
-           gradient=None):
+           gradient=None, notation=None):
     """The graph that produced `tensor`, as DOT text for graphviz (no dependency needed).
 
     Args:
@@ -363,6 +369,9 @@ def to_dot(tensor, values=False, gradients=False, backward=False, params=None, c
         precision: significant digits of the numbers.
         title: a caption for the picture.
         gradient: ∂C/∂tensor for a non-scalar root in the backward view.
+        notation: None, or "lecture": a Sequential of Linear layers and activations is
+            labelled x, wˡ, bˡ, zˡ, aˡ, y(x), C as in the lecture (layer 1 is the input), and
+            the backward view names each δ (δˡ = ∂C/∂zˡ, ∂C/∂wˡ, …); see notation.py.
 
     Returns:
         The DOT text (a str). Node ids are `t<k>` (tensors) and `op<k>` (ops).
@@ -376,8 +385,9 @@ def to_dot(tensor, values=False, gradients=False, backward=False, params=None, c
         >>> print(tg.viz.to_dot(x * x))       # x -> Mul (two edges, a and b) -> t1
     """
     names = parameter_names(params)
-    trace = trace_backward(tensor, gradient=gradient, params=params) if backward else None
-    graph = _Graph(tensor, params=params, trace=trace)
+    trace = trace_backward(tensor, gradient=gradient, params=params,
+                           notation=notation) if backward else None
+    graph = _Graph(tensor, params=params, trace=trace, notation=notation)
     return _dot_text(graph, values=values, gradients=gradients, backward=backward,
                      collapse=collapse, collapse_style=collapse_style, rankdir=rankdir,
                      max_elements=max_elements, precision=precision, title=title, names=names)
@@ -482,7 +492,7 @@ def draw(tensor, path, format=None, **options):
 # ---------------------------------------------------------------------------------------------
 
 def html(tensor, path, title=None, params=None, gradient=None, values=True, rankdir="TB",
-         max_elements=8, precision=4, optimizer=None):
+         max_elements=8, precision=4, optimizer=None, notation=None):
     """Write the backprop stepper: a self-contained HTML page with Next/Previous through backward()
     (with `optimizer`: through the whole training step, forward, cost, backward and update).
 
@@ -498,4 +508,39 @@ def html(tensor, path, title=None, params=None, gradient=None, values=True, rank
     from .stepper import html as write_stepper_page
     return write_stepper_page(tensor, path, title=title, params=params, gradient=gradient,
                               values=values, rankdir=rankdir, max_elements=max_elements,
-                              precision=precision, optimizer=optimizer)
+                              precision=precision, optimizer=optimizer, notation=notation)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inline display in Jupyter (built in display.py)
+# ---------------------------------------------------------------------------------------------
+
+def graph(tensor, **options):
+    """The graph of `tensor` as an object that draws itself inline in Jupyter (SVG).
+
+    Args:
+        tensor: the root (usually the cost).
+        **options: those of `to_dot` (values, backward, params, collapse, rankdir, notation…).
+
+    Returns:
+        A GraphPicture: `_repr_svg_` / `_repr_mimebundle_` (rendered with the graphviz Python
+        package), `.source` (the DOT text), `.labels`, `.save(path)`.
+
+    Example:
+        >>> tg.viz.graph(loss, notation="lecture", backward=True)   # last line of a cell
+    """
+    from .display import GraphPicture
+    return GraphPicture(tensor, **options)
+
+
+def stepper(tensor, **options):
+    """The backprop stepper page as an object that shows itself inline in Jupyter.
+
+    Args:
+        tensor: the root; **options: those of `html` except `path` (title, params, notation…).
+
+    Returns:
+        A StepperPage: `_repr_html_` (the page in an iframe), `.html` (its text), `.save(path)`.
+    """
+    from .display import StepperPage
+    return StepperPage(tensor, **options)

@@ -169,6 +169,22 @@ class SearchResult:
             )
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        """The trials as an HTML table in Jupyter (failed trials in red), the best one below."""
+        from ..lens.html_table import html_table
+        names = self._searched_names()
+        header = ["trial", *names, self.metric, "best", "seconds", "status"]
+        rows = [[trial.index, *[_format(trial.config.get(n)) for n in names], _format(trial.value),
+                 _format(best), f"{trial.seconds:.2f}",
+                 trial.status if trial.ok else f"failed: {_shorten(trial.error or '', 60)}"]
+                for trial, best in zip(self.trials, self.best_so_far())]
+        failed = {i for i, trial in enumerate(self.trials) if not trial.ok}
+        best = self.best_trial
+        footer = None if best is None else (f"best {self.metric} = {_format(best.value)} at "
+                                            f"trial {best.index}: {best.config}")
+        return html_table(header, rows, caption=f"{self.search}: {len(self.trials)} trials",
+                          footer=footer, bad_rows=failed)
+
     def _searched_names(self) -> list[str]:
         if self.space is not None:
             return [n for n, v in self.space.items() if isinstance(v, Distribution)]
