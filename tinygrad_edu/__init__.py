@@ -14,6 +14,7 @@ from .core import bernoulli, get_rng_state, initial_seed, normal, poisson, set_r
 from .core.rng import default as default_generator  # torch.default_generator (a tg.Generator)
 from .core import device, get_default_device, set_default_device
 from .core import Size, get_printoptions, inference_mode, set_printoptions
+from .core import get_language, language, set_language
 from .core import (AnomalyError, Tensor, arange, bool_, cat, detect_anomaly, enable_grad, eye,
                    float32, float64, full, full_like, grad, int32, int64, is_anomaly_enabled,
                    is_grad_enabled, linspace, manual_seed, maximum, minimum, no_grad, ones,
@@ -41,7 +42,8 @@ __all__ = [
     "normal", "bernoulli", "poisson", "initial_seed", "get_rng_state", "set_rng_state",
     "default_generator", "device", "set_default_device", "get_default_device", "utils",
     "autograd", "cuda", "accelerator", "backends", "compat", "compile", "inference_mode", "Size",
-    "set_printoptions", "get_printoptions", "from_numpy",
+    "set_printoptions", "get_printoptions", "from_numpy", "get_language", "set_language",
+    "language",
     "guardrails", "accumulate_grad", "LearnerWarning",
     "GradientAccumulationWarning", "NonLeafGradWarning", "DoubleSoftmaxWarning",
     "NonFiniteWarning", "SymmetricInitWarning", "TrainModeWarning", "ReductionBroadcastWarning",
