@@ -15,6 +15,7 @@ import numpy as np
 
 from . import guardrails
 from .node_names import AccumulateGrad, NodeName
+from .views import _share_storage, _version, increment_version, refresh_view, seen
 from .modes import (AnomalyError, _state, check_finite, describe_site, detect_anomaly,
                     enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
                     set_grad_enabled, user_site, user_site_exact)
@@ -51,71 +52,6 @@ _RELEASED_MESSAGE = (
     "backpropagate twice, or recompute the forward pass")
 
 
-class seen:
-    """What the graph has needed so far in this process. Until a recorded in-place op moves a
-    tensor on (history) or a tensor asks to retain_grad, the walk skips those look-ups. Measured
-    with valgrind's instruction counts on W3 of benchmarks/bench_mnist.py: calling the
-    retain_grad hook for every node cost 1% of a step; most programs never need either."""
-
-    history = False
-    retained = False
-
-
-def _version(t):
-    """The version counter of t's storage (shared by its views and its detach())."""
-    base = t._base
-    return (t if base is None else base)._version_count
-
-
-def increment_version(t):
-    """Count an in-place change of t's storage made outside the Tensor API (as
-    torch.autograd.graph.increment_version): optimizers write parameters through .numpy()."""
-    owner = t if t._base is None else t._base
-    owner._version_count += 1
-
-
-def _generation(t):
-    """How many recorded in-place ops have moved t on to a new node (see inplace.py)."""
-    return 0 if t._history is None else len(t._history)
-
-
-def refresh_view(t):
-    """Make view `t` a view of its source as the source is now, if a recorded in-place op
-    moved the source on since `t` was made (PyTorch regenerates a view's grad_fn the same way):
-    `v = y[0]; y.mul_(w)`, then v's gradient flows through the mul. Ops that used t before keep
-    its earlier node (t's history)."""
-    source, op_class, params, generation, valid_from = t._view_of
-    if source._view_of is not None:
-        refresh_view(source)
-    if _generation(source) == generation:
-        return
-    seen.history = True
-    earlier = Tensor._make(t._data, t.requires_grad, t._ctx)
-    earlier._base = t._base
-    with set_grad_enabled(True):
-        fresh = op_class.apply(source, **params)
-    history = dict(t._history) if t._history is not None else {}
-    for version in range(valid_from, _version(t)):
-        history.setdefault(version, earlier)
-    t._history = history
-    t._ctx, t.requires_grad = fresh._ctx, fresh.requires_grad
-    t._view_of = (source, op_class, params, _generation(source), _version(t))
-
-
-def _share_storage(out, source, op_class, params):
-    """After a view op (reshape, slicing, transpose): when numpy made a view rather than a copy,
-    `out` shares `source`'s memory, so it shares its version counter and remembers how it was
-    made (for refresh_view)."""
-    data = out._data.base
-    if data is None or (data is not source._data and data is not source._data.base):
-        return
-    base = source._base
-    if base is None:
-        base = source
-    out._base = base  # one version counter for a tensor and its views
-    out._view_of = (source, op_class, params, _generation(source), base._version_count)
-
-
 # ---------------------------------------------------------------------------------------------
 # The Op base class: forward on numpy arrays, backward rule on Tensors, a node of the graph
 # ---------------------------------------------------------------------------------------------
@@ -145,10 +81,20 @@ class Op:
     output_slots = ()  # positions in `saved` that hold the output (set by in-place ops)
     site = None
     needs_input_grad = (False,) * 8
+    # Fast path (issue 8; bench_mnist's W1/W3 steps, see README: Speed): an op whose rule uses
+    # only operations numpy arrays also have (* + − /, @, .T, reshape, sum(0)) sets this, and
+    # a walk that records nothing (no create_graph, no detect_anomaly) runs the very same rule
+    # on the arrays instead of on Tensors. Tested against the Tensor run in tests/test_fast_rules.py.
+    rule_on_arrays = False
+    array_rule = None  # that class's own backward (set by __init_subclass__)
+    on_arrays = False  # True while the walk runs this node's rule on arrays
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         registry[cls.__name__] = cls
+        # the rule written for arrays and Tensors alike; a rule replaced later (a student's
+        # rule planted by tg.exercises, a test's wrong rule) runs on Tensors, as any rule
+        cls.array_rule = cls.__dict__.get("backward") if cls.__dict__.get("rule_on_arrays") else None
 
     # -- the recording step (hot path: kept lean) --------------------------------------------
     @classmethod
@@ -228,9 +174,11 @@ class Op:
         if saved is _RELEASED:
             raise RuntimeError(_RELEASED_MESSAGE.format(op=self.name))
         if self.output_slots:
-            return self._saved_tensors_of_inplace_op()
+            result = self._saved_tensors_of_inplace_op()
+            return [t if t is None else t._data for t in result] if self.on_arrays else result
         inputs = self.inputs if seen.history else self.parents
         versions = self.versions
+        on_arrays = self.on_arrays  # the fast path's rule gets the (checked) arrays themselves
         result = []
         for array in saved:
             if array is None:  # not needed for the gradients asked for
@@ -241,15 +189,15 @@ class Op:
                     base = parent._base
                     if (parent if base is None else base)._version_count != versions[index]:
                         self._check_version(f"input {index}", parent, versions[index])
-                    result.append(parent)
+                    result.append(array if on_arrays else parent)
                     break
             else:
                 out = self.output
                 if out is not None and out._data is array:
                     self._check_version("output", out, self.output_version)
-                    result.append(out)
+                    result.append(array if on_arrays else out)
                 else:  # an intermediate (a mask, softmax(x))
-                    result.append(Tensor._make(array, False, None))
+                    result.append(array if on_arrays else Tensor._make(array, False, None))
         return result
 
     def _saved_tensors_of_inplace_op(self):
@@ -383,6 +331,8 @@ def _run_rule(node, grad_out, inputs):
     try:
         if _state.anomaly:
             grads = _run_rule_under_anomaly(ctx, grad_out)
+        elif type(ctx).array_rule is type(ctx).backward and not _state.grad_enabled:
+            grads = _run_rule_on_arrays(ctx, grad_out)
         else:
             grads = ctx.backward(grad_out)
     finally:
@@ -404,6 +354,29 @@ def _run_rule(node, grad_out, inputs):
                 check_finite(g._data, ctx, "backward", ctx.site,
                              f"the gradient it sends to input {index}", inputs)
     return grads
+
+
+def _run_rule_on_arrays(ctx, grad_out):
+    """The fast path (see Op.rule_on_arrays): the rule on δ(out)'s array and the saved arrays;
+    its arrays come back as Tensors (one Tensor per distinct array, δ(out) itself if passed on,
+    so backward() still sees a gradient shared by two inputs)."""
+    ctx.on_arrays = True
+    try:
+        arrays = ctx.backward(grad_out._data)
+    finally:
+        ctx.on_arrays = False
+    if type(arrays) is not tuple:
+        arrays = (arrays,)
+    made = {id(grad_out._data): grad_out}
+    grads = []
+    for array in arrays:
+        if array is not None:
+            tensor = made.get(id(array))
+            if tensor is None:
+                tensor = made[id(array)] = Tensor._make(np.asarray(array), False, None)
+            array = tensor
+        grads.append(array)
+    return tuple(grads)
 
 
 def _run_rule_under_anomaly(ctx, grad_out):

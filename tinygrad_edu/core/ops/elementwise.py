@@ -40,6 +40,7 @@ class Add(Op):
     ∂out/∂a = 1,   ∂out/∂b = 1
     saves: nothing
     """
+    rule_on_arrays = True  # its rule runs on arrays as well (Op.rule_on_arrays)
     chain_rule = {"a": "δ(out)", "b": "δ(out)"}
 
     def forward(self, a, b):
@@ -55,6 +56,7 @@ class Sub(Op):
     ∂out/∂a = 1,   ∂out/∂b = −1
     saves: nothing
     """
+    rule_on_arrays = True  # its rule runs on arrays as well (Op.rule_on_arrays)
     chain_rule = {"a": "δ(out)", "b": "−δ(out)"}
 
     def forward(self, a, b):
@@ -70,6 +72,7 @@ class Mul(Op):
     ∂out/∂a = b,   ∂out/∂b = a
     saves: b if a needs a gradient, a if b does (what the rule will use, as PyTorch)
     """
+    rule_on_arrays = True  # its rule runs on arrays as well (Op.rule_on_arrays)
     chain_rule = {"a": "δ(out) ⊙ b", "b": "δ(out) ⊙ a"}
 
     def forward(self, a, b):
@@ -108,6 +111,7 @@ class Neg(Op):
     ∂out/∂x = −1
     saves: nothing
     """
+    rule_on_arrays = True  # its rule runs on arrays as well (Op.rule_on_arrays)
     chain_rule = {"x": "−δ(out)"}
 
     def forward(self, x):
@@ -343,6 +347,7 @@ class Relu(Op):
     ∂out/∂x = 1 where x > 0, else 0
     saves: that 0/1 mask
     """
+    rule_on_arrays = True  # its rule runs on arrays as well (Op.rule_on_arrays)
     chain_rule = {"x": "δ(out) ⊙ (1 where x > 0, else 0)"}
 
     def forward(self, x):
@@ -361,6 +366,7 @@ class Sigmoid(Op):
     ∂out/∂x = σ(x)(1 − σ(x)) = out · (1 − out)
     saves: out
     """
+    rule_on_arrays = True  # its rule runs on arrays as well (Op.rule_on_arrays)
     chain_rule = {"x": "δ(out) ⊙ out ⊙ (1 − out)"}
 
     def forward(self, x):
@@ -384,6 +390,7 @@ class Tanh(Op):
     ∂out/∂x = 1 − tanh²x = 1 − out²
     saves: out
     """
+    rule_on_arrays = True  # its rule runs on arrays as well (Op.rule_on_arrays)
     chain_rule = {"x": "δ(out) ⊙ (1 − out²)"}
 
     def forward(self, x):

@@ -5,6 +5,7 @@ Part of the rulebook (see ops/__init__.py for how to read a rule)."""
 import numpy as np
 
 from ..autograd import Op
+from .linalg import product
 
 __all__ = [
     "Linear", "SquaredError", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
@@ -18,6 +19,7 @@ class Linear(Op):
     saves: x, w
     Equal to the composite matmul + expand + add (tested), but one node instead of four.
     """
+    rule_on_arrays = True  # its rule runs on arrays as well (Op.rule_on_arrays)
     chain_rule = {"x": "δ(out) @ w", "w": "δ(out)ᵀ @ x", "b": "Σ_batch δ(out)"}
 
     def forward(self, x, w, b):
@@ -41,8 +43,8 @@ class Linear(Op):
         else:
             g2 = grad_out.reshape(-1, w.shape[0])
             x2 = x.reshape(-1, w.shape[1])
-        grad_x = grad_out @ w if need_x else None
-        grad_w = g2.T @ x2 if need_w else None
+        grad_x = product(grad_out, w) if need_x else None  # (product: @, see linalg.py)
+        grad_w = product(g2.T, x2) if need_w else None
         grad_b = g2.sum(0) if need_b else None
         return grad_x, grad_w, grad_b
 
@@ -54,6 +56,7 @@ class SquaredError(Op):
     saves: a, y
     Equal to the composite ((a − y) ** 2).sum() * scale (tested), in one node instead of four.
     """
+    rule_on_arrays = True  # its rule runs on arrays as well (Op.rule_on_arrays)
     chain_rule = {"a": "δ(out) ⊙ (2·scale·(a − y))", "y": "δ(out) ⊙ (−2·scale·(a − y))"}
 
     def forward(self, a, y, scale):

@@ -7,8 +7,23 @@ import numpy as np
 from ..autograd import Op
 
 __all__ = [
-    "MatMul",
+    "MatMul", "array_product", "product",
 ]
+
+
+def array_product(a, b):
+    """a @ b of two numpy arrays, as MatMul computes it."""
+    if a.ndim == 2 and b.ndim == 2 and a.shape[1] == 1:
+        # An outer product (inner dimension 1, e.g. gᵀx for a batch of one example):
+        # numpy's matmul takes a slow non-BLAS loop here, einsum is 4× faster.
+        return np.einsum("i,j->ij", a[:, 0], b[0])
+    return np.matmul(a, b)
+
+
+def product(a, b):
+    """a @ b in a rule that runs on Tensors and on arrays alike (Op.rule_on_arrays): two
+    Tensors multiply as MatMul, two arrays with MatMul's own arithmetic."""
+    return array_product(a, b) if type(a) is np.ndarray else a @ b
 
 
 class MatMul(Op):
@@ -31,12 +46,7 @@ class MatMul(Op):
                 f"{'second-to-last' if b.ndim > 1 else 'only'} dimension of the second "
                 f"(transpose one of them?)")
         try:
-            if a.ndim == 2 and b.ndim == 2 and a.shape[1] == 1:
-                # An outer product (inner dimension 1, e.g. gᵀx for a batch of one example):
-                # numpy's matmul takes a slow non-BLAS loop here, einsum is 4× faster.
-                out = np.einsum("i,j->ij", a[:, 0], b[0])
-            else:
-                out = np.matmul(a, b)
+            out = array_product(a, b)
         except ValueError:
             raise ValueError(f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} "
                              f"cannot be broadcast together") from None
