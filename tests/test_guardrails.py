@@ -374,3 +374,16 @@ def test_the_fit_loop_is_quiet():
         quiet(lambda: fit(model, dataset, nn.CrossEntropyLoss(),
                           optim.SGD(model.parameters(), lr=0.1), epochs=2, batch_size=8,
                           val_data=dataset, progress=False, seed=0))
+
+
+@pytest.mark.parametrize("reduce", [lambda t: t.max(1).values, lambda t: t.min(1).values,
+                                    lambda t: t.amin(1), lambda t: t.amax(1), lambda t: t.mean(1)],
+                         ids=["max(dim).values", "min(dim).values", "amin", "amax", "mean"])
+def test_every_reduction_without_keepdim_is_tagged(reduce):
+    # makemore's shift written with torch's max(dim): z - z.max(1).values on a square z
+    z = tg.tensor(np.arange(9.0).reshape(3, 3))
+    with pytest.warns(tg.ReductionBroadcastWarning, match=r"reduced over dim 1 of a tensor of shape \(3, 3\)"):
+        z - reduce(z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tg.ReductionBroadcastWarning)
+        z - reduce(tg.tensor(np.arange(9.0).reshape(3, 3))).unsqueeze(1)  # lined up: quiet
