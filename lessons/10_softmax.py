@@ -113,6 +113,7 @@ lesson.record("slider", table)
 
 # %%
 x, d = (t.numpy() for t in train[:10])
+softmax_net.zero_grad()                         # training left its last gradients in the weights
 zL = softmax_net[:3](tg.tensor(x))              # the output layer's weighted input
 zL.retain_grad()
 aL = softmax_net[3](zL)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import jupytext
 import nbclient
+import nbformat
 import pytest
 
 from _lesson_checks import CHECKS
@@ -42,6 +43,11 @@ def _kernel_environment(tmp_path):
 def execute_notebook(path, tmp_path, monkeypatch):
     """Run the lesson as a notebook in a fresh ipykernel; returns (notebook, its record)."""
     notebook = jupytext.read(path)
+    # As the whole suite does (pyproject's filterwarnings): a learner warning is an error, so
+    # a lesson that shows one on purpose must catch it and say so.
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(
+        "import warnings, tinygrad_edu\n"
+        "warnings.simplefilter('error', tinygrad_edu.LearnerWarning)"))
     for key, value in _kernel_environment(tmp_path).items():
         monkeypatch.setenv(key, value)  # the kernel inherits this process's environment
     client = nbclient.NotebookClient(notebook, kernel_name="python3", timeout=QUICK_SECONDS,
