@@ -234,7 +234,16 @@ def test_the_live_page_opens_the_whole_step_stepper(browser, run):
     try:
         until(lambda: browser.execute_script("return document.body && document.body.getAttribute('data-kind');") == "forward")
         counter = browser.find_element("id", "step-counter").text
-        assert re.fullmatch(r"step 1 of \d+", counter)
+        total = int(re.fullmatch(r"step 1 of (\d+)", counter).group(1))
+        kinds = ["forward"]
+        for index in range(2, total + 1):  # click through the whole step, to the last update
+            browser.find_element("id", "next").click()
+            until(lambda: browser.find_element("id", "step-counter").text == f"step {index} of {total}")
+            kinds.append(browser.execute_script("return document.body.getAttribute('data-kind');"))
+        # forward, the cost, backward, update, in that order, each at least once
+        order = [kind for position, kind in enumerate(kinds) if kind != kinds[position - 1] or position == 0]
+        assert order == ["forward", "cost", "backward", "update"], order
+        assert browser.find_element("id", "next").get_attribute("disabled")
     finally:
         browser.switch_to.default_content()
 
