@@ -13,7 +13,7 @@ the right-hand side of δ(input) = …; a name ending in ᵢ stands for every in
 op): explain(), the backprop stepper and the graph pictures print it from there, and
 tests/test_ops.py fails when an op lacks an entry per input.
 
-The ops come in five families, one file each:
+The ops come in six families, one file each:
 
     elementwise.py   Add Sub Mul Div Neg Pow Maximum Where Clamp Cast Exp Log Sqrt Abs Sin Cos
                      Relu Sigmoid Tanh
@@ -22,11 +22,13 @@ The ops come in five families, one file each:
     shape.py         Reshape Permute Expand Index SetItem IndexAdd Clone Cat Pad Unfold
                      Fold
     fused.py         Linear SquaredError SoftmaxCrossEntropy
+    conv.py          Conv2d ConvTranspose2d Conv2dWeight MaxPool2d   (fast paths, see its top)
 
 Every class registers itself in `autograd.registry`; tests/test_ops.py checks each rule
 against finite differences and fails when an op has no test case.
 """
 
+from .conv import Conv2d, Conv2dWeight, ConvTranspose2d, MaxPool2d
 from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Exp, Log, Maximum, Mul, Neg, Pow,
                           Relu, Sigmoid, Sin, Sqrt, Sub, Tanh, Where)
 from .fused import Linear, SoftmaxCrossEntropy, SquaredError
@@ -40,4 +42,5 @@ __all__ = [
     "Relu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "LogSumExp", "Sum", "Max", "Reshape",
     "Permute", "Expand", "Index", "IndexAdd", "Cat", "Where", "Maximum", "Clamp", "Cast", "Pad",
     "Linear", "Unfold", "Fold", "SquaredError", "SoftmaxCrossEntropy", "SetItem", "Clone",
+    "Conv2d", "ConvTranspose2d", "Conv2dWeight", "MaxPool2d",
 ]
