@@ -67,7 +67,7 @@ def load_images(limit=6400):
 
 
 def initial_weights(layers, seed=0):
-    """One (weight, bias) per conv/linear layer (PyTorch's uniform ±1/√fan_in), None for others."""
+    """One (weight, bias) per conv/linear layer (PyTorch's uniform ±1/√fan_in), else None."""
     generator = np.random.default_rng(seed)
     weights = []
     for layer in layers:
@@ -131,6 +131,23 @@ class TinygradEdu:
         return [p.numpy() for p in self.model.parameters()]
 
 
+class TinygradEduCaptured(TinygradEdu):
+    """The same model and optimizer, its step captured once by tg.capture and then replayed."""
+
+    name = "tg captured"
+
+    def __init__(self, layers, weights):
+        super().__init__(layers, weights)
+        model, loss_fn = self.model, self.loss_fn
+        self.step = tg.capture(lambda x, y: loss_fn(model(x), y), self.optimizer, model=model)
+
+    def steps(self, images, labels, order):
+        step = self.step
+        for index in order:
+            loss = step(images[index], labels[index])
+        return float(loss)
+
+
 class Torch:
     name = "torch"
 
@@ -172,7 +189,7 @@ class Torch:
         return [p.detach().numpy() for p in self.model.parameters()]
 
 
-SYSTEMS = {"tinygrad_edu": TinygradEdu, "torch": Torch}
+SYSTEMS = {"tinygrad_edu": TinygradEdu, "tg captured": TinygradEduCaptured, "torch": Torch}
 
 
 def make(system, workload, seed=0):

@@ -52,7 +52,7 @@ def test_conv2d_equals_the_unfold_rule_and_torch(x_shape, w_shape, stride, paddi
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, padding", CONV_SHAPES[:3])
 def test_conv2d_second_derivatives_equal_the_unfold_rule(x_shape, w_shape, stride, padding):
-    """∂/∂(x, w) of ⟨∂C/∂x, v⟩ + ⟨∂C/∂w, u⟩: the three convolution rules run through each other."""
+    """∂/∂(x, w) of ⟨∂C/∂x, v⟩ + ⟨∂C/∂w, u⟩: the three conv rules run through each other."""
     rng = np.random.default_rng(7)
     x, w, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), \
         rng.standard_normal(w_shape[0])

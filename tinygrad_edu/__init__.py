@@ -32,7 +32,7 @@ __all__ = [
     "check_rules", "GradcheckError", "save", "load",
     "nn", "optim", "data", "train", "tune", "viz", "equations", "perceptron", "serialization",
     "explain", "plots", "float", "double", "long", "int", "bool", "Generator", "multinomial",
-    "randperm", "allclose",
+    "randperm", "allclose", "capture",
 ] + _torch_functions.__all__
 
 
@@ -61,6 +61,8 @@ def __getattr__(name):
         return getattr(importlib.import_module(".lens.gradcheck", __name__), name)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".serialization", __name__), name)
+    if name == "capture":  # a captured training step (tinygrad_edu/captured)
+        return importlib.import_module(".captured", __name__).capture
     raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")
 
 # PyTorch's dtype names (torch.float is float32, torch.long int64, torch.int int32). Last in

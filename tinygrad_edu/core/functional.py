@@ -108,7 +108,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
         raise ValueError(f"max_pool2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
     kernel = _pair(kernel_size, "max_pool2d")
     stride = kernel if stride is None else _pair(stride, "max_pool2d")
-    if stride == kernel and not padding and x.shape[2] >= kernel[0] and x.shape[3] >= kernel[1]:
+    no_padding = _pair(padding, "max_pool2d") == (0, 0)
+    if stride == kernel and no_padding and x.shape[2] >= kernel[0] and x.shape[3] >= kernel[1]:
         return ops.MaxPool2d.apply(x, kernel=kernel)
     return max_pool2d_by_max(x, kernel, stride, padding)
 
@@ -120,7 +121,7 @@ def max_pool2d_by_max(x, kernel_size, stride=None, padding=0):
     kernel = _pair(kernel_size, "max_pool2d")
     stride = kernel if stride is None else _pair(stride, "max_pool2d")
     n, c, h, w = x.shape
-    if padding:
+    if _pair(padding, "max_pool2d") != (0, 0):  # (nn.MaxPool2d passes (0, 0))
         # Padded cells must never win the max, so they hold −∞ rather than 0.
         ph, pw = _pair(padding, "max_pool2d")
         padded = x.pad2d((ph, ph, pw, pw))

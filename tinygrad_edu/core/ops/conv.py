@@ -67,6 +67,29 @@ def _check(x, w, op):
                          f"{w.shape[1]} (weight shape {w.shape})")
 
 
+def _col2im_rows(g, w, padded_size):
+    """∂C/∂x (padded, channel-major (C, N, H_p, W_p)) of a stride-1 convolution, by whole rows.
+
+    The gradient is widened to the padded width W_p with zero columns, so each kernel offset
+    (u, v) adds one contiguous run per image (output rows and the gaps between them at once,
+    the gaps adding zeros) instead of H_out short rows: on W4 of bench_conv.py this col2im
+    took 1.7 ms as per-row slices and takes a fifth of that so (the GEMM grows by W_p/W_out).
+    """
+    n, o, out_h, out_w = g.shape
+    _, c, kh, kw = w.shape
+    hp, wp = padded_size
+    wide = np.zeros((o, n, out_h, wp), dtype=g.dtype)
+    wide[..., :out_w] = g.transpose(1, 0, 2, 3)
+    span = out_h * wp
+    patches = (w.reshape(o, -1).T @ wide.reshape(o, -1)).reshape(c, kh, kw, n, span)
+    flat = np.zeros((c, n, hp * wp + kw), dtype=patches.dtype)  # + kw: the last run's gap
+    for u in range(kh):
+        for v in range(kw):
+            start = u * wp + v
+            flat[:, :, start:start + span] += patches[:, u, v]
+    return flat[:, :, :hp * wp].reshape(c, n, hp, wp)
+
+
 class Conv2d(Op):
     """out[n,o,i,j] = Σ_c,u,v x[n,c,i·s+u,j·s+v] · w[o,c,u,v] + b[o]   (cross-correlation, zero padding p)
 
@@ -107,7 +130,7 @@ class Conv2d(Op):
 
 
 class ConvTranspose2d(Op):
-    """out = convᵀ(g, w): out[n,c,y,x] = Σ_o,i,j g[n,o,i,j] · w[o,c,y−i·s+p,x−j·s+p]   (the adjoint of conv in x)
+    """out = convᵀ(g, w)   (the adjoint of conv in x: out[n,c,y,x] = Σ g[n,o,i,j]·w[o,c,y−i·s+p,x−j·s+p])
 
     Every input pixel receives the gradient of each output its kernel touched: ∂C/∂x of Conv2d.
     ∂C/∂g = conv(δ(out), w),   ∂C/∂w = corr(δ(out), g)
@@ -123,13 +146,17 @@ class ConvTranspose2d(Op):
         self.kernel = (kh, kw)
         self.save_for_backward(g if self.needs_input_grad[1] else None,
                                w if self.needs_input_grad[0] else None)
-        patches = (w.reshape(o, -1).T @ _channel_major(g)).reshape(c, kh, kw, n, out_h, out_w)
-        # col2im by slices: one strided add per kernel offset (no np.add.at), channel-major
-        padded = np.zeros((c, n, h + 2 * ph, width + 2 * pw), dtype=patches.dtype)
-        for u in range(kh):
-            for v in range(kw):
-                padded[:, :, u:u + sh * (out_h - 1) + 1:sh, v:v + sw * (out_w - 1) + 1:sw] += \
-                    patches[:, u, v]
+        if (sh, sw) == (1, 1):
+            padded = _col2im_rows(g, w, (h + 2 * ph, width + 2 * pw))
+        else:
+            patches = (w.reshape(o, -1).T @ _channel_major(g)).reshape(c, kh, kw, n, out_h,
+                                                                         out_w)
+            # col2im by slices: one strided add per kernel offset (no np.add.at)
+            padded = np.zeros((c, n, h + 2 * ph, width + 2 * pw), dtype=patches.dtype)
+            for u in range(kh):
+                for v in range(kw):
+                    padded[:, :, u:u + sh * (out_h - 1) + 1:sh,
+                           v:v + sw * (out_w - 1) + 1:sw] += patches[:, u, v]
         return padded[:, :, ph:ph + h, pw:pw + width].transpose(1, 0, 2, 3)
 
     def backward(self, grad_out):
@@ -176,40 +203,57 @@ class Conv2dWeight(Op):
 
 
 class MaxPool2d(Op):
-    """out[n,c,i,j] = max of the window x[n, c, i·k : i·k+k, j·k : j·k+k]   (stride = kernel k)
+    """out[n,c,i,j] = max of the window x[n, c, i·kh : i·kh+kh, j·kw : j·kw+kw]   (stride = kernel)
 
     ∂out/∂x = 1 at the window's maximum, 0 elsewhere; k tied maxima get 1/k each (as Max)
-    saves: that mask, in window layout (N, C, H_out, kh, W_out, kw)
-    Equal to the plain rule, Max over each window (tested), without gathering the windows:
-    the max is an elementwise maximum of kh·kw strided slices.
+    saves: the 0/1 mask of the maxima, (N, C, H_out, kh, W_out·kw), and 1/(maxima per window)
+    Equal to the plain rule, Max over each window (max_pool2d_by_max, tested). Fast path of W4
+    in bench_conv.py: maxima of strided slices in the input's memory order, and a mask whose
+    rows are whole image rows (numpy's inner loops run over W, not over the kw cells of one
+    window): forward and backward took 3.3 ms for W4's two pools as a Max over gathered
+    windows and under 1 ms so (one thread, unloaded).
     """
     chain_rule = {"x": "δ(out) at each window's maximum (shared by ties), 0 elsewhere"}
 
     def forward(self, x, kernel):
-        n, c, h, w = x.shape
         kh, kw = kernel
-        out_h, out_w = h // kh, w // kw
+        out_h, out_w = x.shape[2] // kh, x.shape[3] // kw
         self.input_shape, self.kernel = x.shape, kernel
-        slices = [x[:, :, u:out_h * kh:kh, v:out_w * kw:kw] for u in range(kh) for v in range(kw)]
-        out = slices[0].copy()
-        for other in slices[1:]:
-            np.maximum(out, other, out=out)
+        # Work in x's memory order: a conv's output is stored channel-major (see the top).
+        swap = not x.flags.c_contiguous and x.transpose(1, 0, 2, 3).flags.c_contiguous
+        stored = (x.transpose(1, 0, 2, 3) if swap else x)[:, :, :out_h * kh, :out_w * kw]
+        rows = stored[:, :, :, 0::kw].copy()                 # max over each window's columns
+        for v in range(1, kw):
+            np.maximum(rows, stored[:, :, :, v::kw], out=rows)
+        out = rows[:, :, 0::kh].copy()                       # then over its rows
+        for u in range(1, kh):
+            np.maximum(out, rows[:, :, u::kh], out=out)
         if self.needs_input_grad[0]:
-            mask = np.empty((n, c, out_h, kh, out_w, kw), dtype=x.dtype)
-            for index, part in enumerate(slices):
-                np.equal(part, out, out=mask[:, :, :, index // kw, :, index % kw])
-            ties = mask.sum(axis=(3, 5), keepdims=True)
-            if ties.max() > 1:  # common after ReLU (windows of zeros): split as Max does
-                mask /= ties
-            self.save_for_backward(mask)
-        return out
+            a, b = stored.shape[:2]
+            windows = stored.reshape(a, b, out_h, kh, out_w * kw)
+            spread = np.repeat(out, kw, axis=-1)[:, :, :, None, :]
+            mask = (windows == spread).astype(x.dtype)
+            per_row = mask.sum(axis=3) if kh > 2 else mask[:, :, :, 0] + mask[:, :, :, 1] \
+                if kh == 2 else mask[:, :, :, 0]
+            ties = per_row[..., 0::kw].copy()
+            for v in range(1, kw):
+                ties += per_row[..., v::kw]
+            # ties are common after ReLU (windows of zeros): split the gradient as Max does.
+            # Always (no branch on the data), so that a captured step has one program.
+            inverse = 1 / ties
+            if swap:
+                mask, inverse = mask.transpose(1, 0, 2, 3, 4), inverse.transpose(1, 0, 2, 3)
+            self.save_for_backward(mask, inverse)
+        return out.transpose(1, 0, 2, 3) if swap else out
 
     def backward(self, grad_out):
-        (mask,) = self.saved_tensors
+        mask, inverse = self.saved_tensors
         n, c, h, w = self.input_shape
         (kh, kw), out_h, out_w = self.kernel, grad_out.shape[2], grad_out.shape[3]
-        windows = grad_out.reshape(n, c, out_h, 1, out_w, 1) * mask
-        grad_x = windows.reshape(n, c, out_h * kh, out_w * kw)
+        shared = (grad_out * inverse).reshape(n, c, out_h, out_w, 1)
+        spread = shared.expand(n, c, out_h, out_w, kw)
+        grad_x = (spread.reshape(n, c, out_h, 1, out_w * kw) * mask).reshape(
+            n, c, out_h * kh, out_w * kw)
         if out_h * kh != h or out_w * kw != w:  # the rows and columns no window covered
             grad_x = grad_x.pad2d((0, h - out_h * kh, 0, w - out_w * kw))
         return grad_x
