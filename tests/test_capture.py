@@ -7,6 +7,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
+from tinygrad_edu.captured.replay import build_replay
 from tinygrad_edu.core import autograd
 
 
@@ -174,6 +175,7 @@ def test_dropping_one_instruction_changes_the_weights():
                     and i.op_class.__name__ == "Mul")
     broken[multiply] = broken[multiply - 1].__class__(**{
         **vars(broken[multiply]), "inputs": (broken[multiply].inputs[0],) * 2})
+    steps[1]._replay_program = build_replay(steps[1].program)  # replay the planted program
     for step in steps:
         step(images[8:12], targets[8:12])
     difference = max(float(np.abs(p.numpy() - q.numpy()).max())

@@ -32,6 +32,7 @@ class Instruction:
     out: int
     kept: tuple = ()              # (attribute name or saved position, slot) read after forward
     phase: str = "forward"        # "forward", or the rule this belongs to: "Linear (v3)"
+    scalar: bool = False          # a 0-d output (numpy may return it as a scalar, not an array)
 
 
 @dataclass
@@ -156,7 +157,7 @@ def _instruction(node, slots, kept, names, phase):
                                        else f"{slots.names[out]}.saved[{key}]"))
                        for key, array in kept.items())
     return Instruction(type(ctx), needs, inputs, params, tuple(param_slots), out, kept_slots,
-                       phase)
+                       phase, node.numpy().ndim == 0)
 
 
 def _check_order(instructions, slots):

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..core import Tensor, increment_version
 from .program import signature, trace_step
+from .replay import build_replay
 from .source import program_source
 from .updates import make_update
 
@@ -63,7 +64,7 @@ class CapturedStep:
         self.replaying = False
         self.eager_reason = None  # why this step stays eager, once it is decided
         self.calls = 0
-        self._update = None
+        self._update = self._replay_program = None
 
     # -- calling --------------------------------------------------------------------------------
     def __call__(self, *inputs):
@@ -105,6 +106,7 @@ class CapturedStep:
         elif self.program is not None:
             self.replaying = True
             self._update = make_update(self.optimizer, self.params)
+            self._replay_program = build_replay(program)
         self.program = program
         return loss.numpy()
 
@@ -145,35 +147,11 @@ class CapturedStep:
 
     # -- replaying ------------------------------------------------------------------------------
     def _replay(self, arrays):
-        program = self.program
-        values = [None] * program.n_slots
-        for slot, array in program.constants.items():
-            values[slot] = array
-        for slot, array in zip(program.arg_slots, arrays):
-            values[slot] = array
-        for slot, p in zip(program.param_slots, self.params):
-            values[slot] = p.numpy()
-        for op in program.instructions:
-            ctx = op.op_class.__new__(op.op_class)
-            ctx.needs_input_grad = op.needs_input_grad
-            kept = op.kept
-            if kept:
-                box = []
-                ctx.save_for_backward = lambda *a, box=box: box.append(a)
-            params = op.params
-            if op.param_slots:
-                params = dict(params)
-                for key, slot in op.param_slots:
-                    params[key] = values[slot]
-            data = ctx.forward(*[values[s] for s in op.inputs], **params)
-            values[op.out] = data if type(data) is np.ndarray else np.asarray(data)
-            for key, slot in kept:
-                values[slot] = getattr(ctx, key) if isinstance(key, str) else box[0][key]
-        grads = [None if s is None else values[s] for s in program.grad_slots]
+        loss, grads = self._replay_program(arrays, [p.numpy() for p in self.params])
         self._update(grads)
         for p in self.params:
-            increment_version(p)
-        return values[program.loss_slot]
+            increment_version(p)  # as the optimizer does: saved copies of p are now stale
+        return loss
 
     @property
     def source(self):
