@@ -101,6 +101,23 @@ class TinygradEdu:
         return [p.numpy() for p in self.model.parameters()]
 
 
+class TinygradEduCaptured(TinygradEdu):
+    """The same model and SGD, the step captured once by tg.capture and then replayed."""
+
+    name = "tg captured"
+
+    def __init__(self, weights, activation, cost, lr):
+        super().__init__(weights, activation, cost, lr)
+        model, loss_fn = self.model, self.loss_fn
+        self.step = tg.capture(lambda x, y: loss_fn(model(x), y), self.optimizer, model=model)
+
+    def epoch(self, images, targets, order):
+        step = self.step
+        for index in order:
+            loss = step(images[index], targets[index])
+        return float(loss)
+
+
 class Torch:
     name = "torch"
 
@@ -185,7 +202,7 @@ class NumpyByHand:
 # ---------------------------------------------------------------------------------------------
 
 def implementations():
-    found = [TinygradEdu, NumpyByHand]
+    found = [TinygradEdu, TinygradEduCaptured, NumpyByHand]
     if torch is not None:
         found.insert(1, Torch)
     return found

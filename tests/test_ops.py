@@ -113,6 +113,41 @@ def np_conv2d(x, w, b=None, stride=1, padding=0):
     return out
 
 
+def np_conv_transpose2d(g, w, size, s, p):
+    """The adjoint of np_conv2d in x: every output gradient spread back over its patch."""
+    n, _, oh, ow = g.shape
+    _, c, kh, kw = w.shape
+    out = np.zeros((n, c, size[0] + 2 * p, size[1] + 2 * p))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, :, i * s:i * s + kh, j * s:j * s + kw] += np.einsum("no,ocuv->ncuv",
+                                                                       g[:, :, i, j], w)
+    return out[:, :, p:p + size[0], p:p + size[1]]
+
+
+def np_conv2d_weight(x, g, k, s, p):
+    """The adjoint of np_conv2d in w: Σ over batch and places of gradient × patch."""
+    x = np_pad(x, p)
+    out = np.zeros((g.shape[1], x.shape[1]) + tuple(k))
+    for i in range(g.shape[2]):
+        for j in range(g.shape[3]):
+            out += np.einsum("no,ncuv->ocuv", g[:, :, i, j],
+                             x[:, :, i * s:i * s + k[0], j * s:j * s + k[1]])
+    return out
+
+
+def np_pool_hw(x, k, reduce):
+    """Pooling with a kh×kw window and stride = window."""
+    n, c, h, w = x.shape
+    oh, ow = h // k[0], w // k[1]
+    out = np.zeros((n, c, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, :, i, j] = reduce(x[:, :, i * k[0]:(i + 1) * k[0], j * k[1]:(j + 1) * k[1]],
+                                     axis=(2, 3))
+    return out
+
+
 def np_pool(x, k, s, reduce, padding=0, pad_value=0.0):
     if padding:
         x = np.pad(x, [(0, 0), (0, 0), (padding, padding), (padding, padding)],
@@ -586,16 +621,36 @@ CASES = [
     Case("fold_stride", lambda c: F.fold(c, (1, 1, 5, 5), 3, stride=2),
          lambda c: np_fold(c, (1, 1, 5, 5), 3, 2), (randn(1, 2, 2, 9),), ("Fold",)),
     Case("conv2d", F.conv2d, np_conv2d, (randn(2, 2, 4, 4), randn(3, 2, 2, 2), randn(3)),
-         ("Unfold", "Linear"), ("F.conv2d",)),
+         ("Conv2d",), ("F.conv2d",)),
     Case("conv2d_stride_padding", lambda x, w: F.conv2d(x, w, stride=2, padding=1),
+         lambda x, w: np_conv2d(x, w, stride=2, padding=1), (randn(1, 2, 4, 4), randn(2, 2, 3, 3)),
+         ("Conv2d",)),
+    Case("conv_transpose2d", lambda g, w: ops.ConvTranspose2d.apply(
+        g, w, input_size=(5, 4), stride=(2, 2), padding=(1, 1)),
+         lambda g, w: np_conv_transpose2d(g, w, (5, 4), 2, 1), (randn(2, 3, 3, 2), randn(3, 2, 2, 3)),
+         ("ConvTranspose2d",)),
+    Case("conv2d_weight", lambda x, g: ops.Conv2dWeight.apply(
+        x, g, kernel=(2, 3), stride=(2, 2), padding=(1, 1)),
+         lambda x, g: np_conv2d_weight(x, g, (2, 3), 2, 1), (randn(2, 2, 5, 4), randn(2, 3, 3, 2)),
+         ("Conv2dWeight",)),
+    Case("conv2d_by_unfold", F.conv2d_by_unfold, np_conv2d,
+         (randn(2, 2, 4, 4), randn(3, 2, 2, 2), randn(3)), ("Unfold", "Linear"),
+         ("F.conv2d_by_unfold",)),
+    Case("conv2d_by_unfold_stride_padding",
+         lambda x, w: F.conv2d_by_unfold(x, w, stride=2, padding=1),
          lambda x, w: np_conv2d(x, w, stride=2, padding=1), (randn(1, 2, 4, 4), randn(2, 2, 3, 3)),
          ("Unfold", "Pad", "MatMul")),
     Case("max_pool2d", lambda x: F.max_pool2d(x, 2), lambda x: np_pool(x, 2, 2, np.max),
-         (distinct(1, 2, 4, 4),), ("Max",), ("F.max_pool2d",)),
+         (distinct(1, 2, 4, 4),), ("MaxPool2d",), ("F.max_pool2d",)),
+    Case("max_pool2d_by_max", lambda x: F.max_pool2d_by_max(x, 2),
+         lambda x: np_pool(x, 2, 2, np.max), (distinct(1, 2, 4, 4),), ("Max",),
+         ("F.max_pool2d_by_max",)),
     Case("max_pool2d_overlapping", lambda x: F.max_pool2d(x, 2, stride=1),
          lambda x: np_pool(x, 2, 1, np.max), (distinct(1, 2, 3, 3),), ("Unfold", "Max")),
     Case("max_pool2d_odd_size", lambda x: F.max_pool2d(x, 2), lambda x: np_pool(x, 2, 2, np.max),
-         (distinct(2, 1, 5, 5),), ("Max",)),
+         (distinct(2, 1, 5, 5),), ("MaxPool2d",)),
+    Case("max_pool2d_3x2_window", lambda x: F.max_pool2d(x, (3, 2)),
+         lambda x: np_pool_hw(x, (3, 2), np.max), (distinct(1, 2, 6, 5),), ("MaxPool2d",)),
     Case("max_pool2d_stride_padding", lambda x: F.max_pool2d(x, 3, stride=2, padding=1),
          lambda x: np_pool(x, 3, 2, np.max, 1, -np.inf), (distinct(1, 1, 5, 5),),
          ("Unfold", "Max", "Where", "Pad")),

@@ -38,7 +38,7 @@ __all__ = [
     "check_rules", "GradcheckError", "save", "load",
     "nn", "optim", "data", "utils", "train", "tune", "viz", "equations", "perceptron", "serialization",
     "explain", "plots", "float", "double", "long", "int", "bool", "Generator", "multinomial",
-    "randperm", "allclose", "exercises", "live", "get_default_dtype", "set_default_dtype",
+    "randperm", "allclose", "capture", "exercises", "live", "get_default_dtype", "set_default_dtype",
     "normal", "bernoulli", "poisson", "initial_seed", "get_rng_state", "set_rng_state",
     "default_generator", "device", "set_default_device", "get_default_device", "utils",
     "autograd", "cuda", "accelerator", "backends", "compat", "compile", "inference_mode", "Size",
@@ -82,6 +82,8 @@ def __getattr__(name):
         return getattr(importlib.import_module(".lens.gradcheck", __name__), name)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".serialization", __name__), name)
+    if name == "capture":  # a captured training step (tinygrad_edu/captured)
+        return importlib.import_module(".captured", __name__).capture
     if name in _ACCELERATORS:
         return getattr(importlib.import_module(".accelerators", __name__), name)
     if name == "compile":

@@ -12,8 +12,8 @@ from .creation import where
 from .tensor import Tensor, broadcast_shape
 
 __all__ = [
-    "linear", "conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "squared_error",
-    "softmax_cross_entropy", "sigmoid_cross_entropy", "erf",
+    "linear", "conv2d", "conv2d_by_unfold", "max_pool2d", "max_pool2d_by_max", "avg_pool2d",
+    "unfold", "fold", "squared_error", "softmax_cross_entropy", "sigmoid_cross_entropy", "erf",
 ]
 
 
@@ -58,15 +58,28 @@ def fold(cols, output_size, kernel_size, stride=1):
 def conv2d(x, weight, bias=None, stride=1, padding=0):
     """2-D cross-correlation, as torch.nn.functional.conv2d: x (N, C, H, W), weight (O, C, kh, kw).
 
-    Built as unfold (im2col) followed by one matrix product, so its gradient comes from the
-    rules of Pad, Unfold, Linear/MatMul and the shape ops.
+    One node of the primitive Conv2d (ops/conv.py), whose rule is the two adjoint convolutions.
+    It equals the definition written with simpler rules, `conv2d_by_unfold` (tested), and is
+    its fast path: W4 of benchmarks/bench_conv.py spent most of its step in that composite's
+    transposed patch copy and Fold loop. Without a bias, the op adds a constant zero bias.
     """
-    if x.ndim != 4 or weight.ndim != 4:
-        raise ValueError(f"conv2d: expected a 4-D input (N, C, H, W) and a 4-D weight "
-                         f"(O, C, kh, kw), got shapes {x.shape} and {weight.shape}")
-    if x.shape[1] != weight.shape[1]:
-        raise ValueError(f"conv2d: the input has {x.shape[1]} channels but the weight expects "
-                         f"{weight.shape[1]} (weight shape {weight.shape})")
+    _check_conv(x, weight, "conv2d")
+    if bias is None:
+        bias = weight._operand(np.zeros(weight.shape[0], dtype=weight.dtype))
+    elif bias.shape != (weight.shape[0],):
+        raise ValueError(f"conv2d: bias of shape {bias.shape} does not fit a weight of shape "
+                         f"{weight.shape}; it must have shape ({weight.shape[0]},)")
+    return ops.Conv2d.apply(x, weight, bias, stride=_pair(stride, "conv2d"),
+                            padding=_pair(padding, "conv2d"))
+
+
+def conv2d_by_unfold(x, weight, bias=None, stride=1, padding=0):
+    """conv2d by its definition: unfold (im2col: every patch a row) followed by one matrix product.
+
+    The plain rule that conv2d's primitive replaces: its gradient comes from the rules of Pad,
+    Unfold, Linear/MatMul and the shape ops, so every step can be read in the graph.
+    """
+    _check_conv(x, weight, "conv2d")
     n = x.shape[0]
     out_channels, _, kh, kw = weight.shape
     cols = unfold(x, (kh, kw), stride, padding)
@@ -75,14 +88,40 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     return out.reshape(n, out_h, out_w, out_channels).permute(0, 3, 1, 2)
 
 
+def _check_conv(x, weight, name):
+    if x.ndim != 4 or weight.ndim != 4:
+        raise ValueError(f"{name}: expected a 4-D input (N, C, H, W) and a 4-D weight "
+                         f"(O, C, kh, kw), got shapes {x.shape} and {weight.shape}")
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(f"{name}: the input has {x.shape[1]} channels but the weight expects "
+                         f"{weight.shape[1]} (weight shape {weight.shape})")
+
+
 def max_pool2d(x, kernel_size, stride=None, padding=0):
-    """Largest value of each window, per channel: x (N, C, H, W) -> (N, C, H_out, W_out)."""
+    """Largest value of each window, per channel: x (N, C, H, W) -> (N, C, H_out, W_out).
+
+    Windows that tile the image (stride = kernel, no padding: the usual 2×2 pool) take the fast
+    path, the primitive MaxPool2d (ops/conv.py; W4 of benchmarks/bench_conv.py); any other
+    window is the plain rule, `max_pool2d_by_max` (tested equal).
+    """
+    if x.ndim != 4:
+        raise ValueError(f"max_pool2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    kernel = _pair(kernel_size, "max_pool2d")
+    stride = kernel if stride is None else _pair(stride, "max_pool2d")
+    no_padding = _pair(padding, "max_pool2d") == (0, 0)
+    if stride == kernel and no_padding and x.shape[2] >= kernel[0] and x.shape[3] >= kernel[1]:
+        return ops.MaxPool2d.apply(x, kernel=kernel)
+    return max_pool2d_by_max(x, kernel, stride, padding)
+
+
+def max_pool2d_by_max(x, kernel_size, stride=None, padding=0):
+    """max_pool2d as the plain rule: a Max over each window (gathered by Unfold or a reshape)."""
     if x.ndim != 4:
         raise ValueError(f"max_pool2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
     kernel = _pair(kernel_size, "max_pool2d")
     stride = kernel if stride is None else _pair(stride, "max_pool2d")
     n, c, h, w = x.shape
-    if padding:
+    if _pair(padding, "max_pool2d") != (0, 0):  # (nn.MaxPool2d passes (0, 0))
         # Padded cells must never win the max, so they hold −∞ rather than 0.
         ph, pw = _pair(padding, "max_pool2d")
         padded = x.pad2d((ph, ph, pw, pw))
@@ -92,9 +131,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
         h, w = h + 2 * ph, w + 2 * pw
     kh, kw = kernel
     if stride == kernel and h % kh == 0 and w % kw == 0:
-        # Non-overlapping windows (the usual 2×2 pool): put each window's kh·kw cells on a
-        # leading axis, so the max is an elementwise maximum of whole slices (fast in numpy),
-        # not a reduction over many tiny rows.
+        # Non-overlapping windows: put each window's kh·kw cells on a leading axis, so the max
+        # is an elementwise maximum of whole slices, not a reduction over many tiny rows.
         windows = x.reshape(n, c, h // kh, kh, w // kw, kw).permute(3, 5, 0, 1, 2, 4)
         return windows.reshape(kh * kw, n, c, h // kh, w // kw).amax(dim=0)
     cols = ops.Unfold.apply(x.reshape(n * c, 1, h, w), kernel=kernel, stride=stride)

@@ -23,11 +23,13 @@ The ops come in six families, one file each:
                      Fold
     fused.py         Linear SquaredError SoftmaxCrossEntropy SigmoidCrossEntropy
     gather.py        Gather Scatter ScatterAdd
+    conv.py          Conv2d ConvTranspose2d Conv2dWeight MaxPool2d   (fast paths, see its top)
 
 Every class registers itself in `autograd.registry`; tests/test_ops.py checks each rule
 against finite differences and fails when an op has no test case.
 """
 
+from .conv import Conv2d, Conv2dWeight, ConvTranspose2d, MaxPool2d
 from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Erf, Exp, Expm1, Log, Log1p, Maximum,
                           Mul, Neg, Pow, Relu, Rounding, Sigmoid, Sin, Sqrt, Sub, Tanh, Where)
 from .fused import Linear, SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
@@ -44,4 +46,5 @@ __all__ = [
     "Linear", "Unfold", "Fold", "SquaredError", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
     "SetItem", "Clone", "Erf",
     "Log1p", "Expm1", "Rounding", "Cumsum", "Gather", "Scatter", "ScatterAdd",
+    "Conv2d", "ConvTranspose2d", "Conv2dWeight", "MaxPool2d",
 ]
