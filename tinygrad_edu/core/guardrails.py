@@ -23,6 +23,7 @@ import warnings
 
 import numpy as np
 
+from .messages import say
 from .modes import _inside, _state, describe_site
 
 __all__ = [
@@ -185,10 +186,8 @@ def learner_warning(kind, what, why, fix, site=None, key=None):
     if seen_key in _seen:
         return
     _seen.add(seen_key)
-    name = kind.__name__
-    message = (f"{what}\n  at {describe_site(site)}\n  why: {why}\n  fix: {fix}\n"
-               f"  silence this kind: tg.guardrails(\"off\", tg.{name}), or "
-               f"warnings.filterwarnings(\"ignore\", category=tg.{name})")
+    message = say("warning.frame", what=what, site=describe_site(site), why=why, fix=fix,
+                  name=kind.__name__)
     if mode == "error":
         raise kind(message)
     if site is None:
@@ -213,17 +212,9 @@ def accumulated_after_step(t):
     if _modes[GradientAccumulationWarning] == "off" or not t.grad._data.any():
         return  # zeroed by hand (p.grad.numpy()[...] = 0): a fresh start
     name = f" {t.name!r}" if t.name else ""
-    learner_warning(
-        GradientAccumulationWarning,
-        f"backward() added this step's gradient to the gradient of parameter{name} (shape "
-        f"{tuple(t.shape)}) that optimizer.step() had already used: zero_grad() was not "
-        f"called in between",
-        "gradients accumulate in .grad (that is how a tensor used twice gets both "
-        "contributions), so every step now uses the sum of all earlier gradients: the steps "
-        "grow and the training goes wrong without an error",
-        "call optimizer.zero_grad() (or model.zero_grad()) before loss.backward() in each step; "
-        "if the gradients are meant to add up across steps, say so once with "
-        "tg.accumulate_grad()")
+    learner_warning(GradientAccumulationWarning,
+                    say("accumulation.what", name=name, shape=tuple(t.shape)),
+                    say("accumulation.why"), say("accumulation.fix"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,17 +237,9 @@ class NonLeafGrad:
 
 def _non_leaf_grad(t):
     name = f" {t.name!r}" if t.name else ""
-    learner_warning(
-        NonLeafGradWarning,
-        f".grad of a tensor{name} (shape {tuple(t.shape)}) made by op {t._ctx.name} was read; "
-        f"it is None, and backward() will not fill it: only leaves (tensors you created with "
-        f"requires_grad=True) get a .grad",
-        "this is what rebinding a parameter does: `w = w - lr * w.grad` makes a new tensor "
-        "(the output of Sub) and names it w, so the next backward() gives the new w no "
-        "gradient and the old one is no longer updated",
-        "update the parameter in place without recording it: `with tg.no_grad(): w -= lr * "
-        "w.grad`, then `w.grad = None` (or use optim.SGD); to see the gradient of an "
-        "intermediate tensor, call .retain_grad() on it before backward()")
+    learner_warning(NonLeafGradWarning,
+                    say("non_leaf.what", name=name, shape=tuple(t.shape), op=t._ctx.name),
+                    say("non_leaf.why"), say("non_leaf.fix"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,10 +249,7 @@ def _non_leaf_grad(t):
 _OPS_DIRECTORY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops") + os.sep
 _IN_OPS = {}
 _NUMPY_DIRECTORY = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
-_FP_KINDS = {"overflow": "infinity (an overflow: a value too large for the dtype)",
-             "divide by zero": "infinity (a division by zero, or the log of 0)",
-             "invalid value": "NaN (an invalid value: 0/0, ∞ − ∞, 0·∞, or √ or ln of a "
-                              "negative number)"}
+_FP_KINDS = ("overflow", "divide by zero", "invalid value")  # numpy's names; fp.* in messages
 
 
 def _in_ops(code):
@@ -322,35 +302,26 @@ def _numpy_error(kind, flag):
 
 def _non_finite_op(op, phase, kind):
     name = op.name
-    result = _FP_KINDS.get(kind, kind)
+    result = say(f"fp.{kind}") if kind in _FP_KINDS else kind
     if phase == "forward":
-        what = f"{name}: the forward pass produced {result}"
+        what = say("non_finite.forward", op=name, result=result)
     else:
-        what = (f"{name}: its backward rule produced {result} in a gradient (the op was created "
-                f"at {describe_site(op.site)})")
-    learner_warning(
-        NonFiniteWarning, what,
-        "an inf or a NaN spreads: inf/inf and inf − inf are NaN, a NaN in the cost makes every "
-        "gradient NaN, and one update then spoils every weight; nothing stops the training",
-        _non_finite_fix(name, kind) + "; `with tg.detect_anomaly():` shows the op's inputs there",
-        key=(name, phase, kind))
+        what = say("non_finite.backward", op=name, result=result, site=describe_site(op.site))
+    learner_warning(NonFiniteWarning, what, say("non_finite.why"),
+                    say("non_finite.anomaly", fix=_non_finite_fix(name, kind)),
+                    key=(name, phase, kind))
 
 
 def _non_finite_fix(name, kind):
     if name in ("Exp", "Pow") and kind == "overflow":
-        return ("subtract the largest value before exp (z − z.max(dim, keepdim=True)), or use "
-                "z.softmax(dim), z.log_softmax(dim) or a loss that takes logits "
-                "(nn.CrossEntropyLoss, nn.BCEWithLogitsLoss), which are stable")
+        return say("non_finite.fix_exp")
     if name in ("Log", "Div") or kind == "divide by zero":
-        return ("keep the values away from 0: clamp first (x.clamp(min=1e-12)) or add a small "
-                "epsilon; for the log of a softmax or a sigmoid use log_softmax or a loss that "
-                "takes logits")
+        return say("non_finite.fix_zero")
     if name in ("Sqrt", "Pow") and kind == "invalid value":
-        return "keep the input non-negative: clamp(min=0) before the root, or add an epsilon"
+        return say("non_finite.fix_root")
     if kind == "overflow":
-        return ("the values are enormous: the training probably diverged; lower the learning "
-                "rate, or normalize the inputs")
-    return "check the op's inputs for inf, 0 and negative numbers"
+        return say("non_finite.fix_overflow")
+    return say("non_finite.fix_other")
 
 
 def numpy_errors_reported(**kinds):
@@ -407,19 +378,13 @@ def check_reduction_broadcast(a, b, op):
         if kept == lined_up:
             continue
         dims_text = dims[0] if len(dims) == 1 else dims
+        kept_shape = tuple(1 if i in dims else s for i, s in enumerate(source_shape))
         learner_warning(
             ReductionBroadcastWarning,
-            f"{op}: a tensor of shape {tuple(reduced.shape)}, reduced over dim {dims_text} of "
-            f"a tensor of shape {tuple(source_shape)} without keepdim, is broadcast against a "
-            f"tensor of that shape {tuple(other.shape)}: broadcasting lines up its dims with "
-            f"dims {tuple(lined_up)}, but they came from dims {tuple(kept)}",
-            "the sizes happen to match (a square matrix), so there is no error, but each "
-            "element is combined with the reduction of another row or column: for "
-            "P = N / N.sum(1), row i is divided by the sums of the columns, not by its own sum",
-            f"keep the reduced dims: .sum({dims_text}, keepdim=True) (the same for mean, max, "
-            f"min), so the result has shape "
-            f"{tuple(1 if i in dims else s for i, s in enumerate(source_shape))} and broadcasts "
-            f"along the right axis")
+            say("reduction.what", op=op, shape=tuple(reduced.shape), dims=dims_text,
+                source=tuple(source_shape), other=tuple(other.shape), lined_up=tuple(lined_up),
+                kept=tuple(kept)),
+            say("reduction.why"), say("reduction.fix", dims=dims_text, kept_shape=kept_shape))
         return
 
 
@@ -428,14 +393,9 @@ def check_reduction_broadcast(a, b, op):
 # ---------------------------------------------------------------------------------------------
 
 def no_gradient_at_step(optimizer, count):
-    learner_warning(
-        NoGradientWarning,
-        f"{optimizer}.step() found no gradient: none of its {count} parameters has a .grad, so "
-        f"nothing was updated",
-        "backward() was not called since the last zero_grad(), or the loss was not computed "
-        "from these parameters (a model built anew, or the parameters of another model)",
-        "call loss.backward() before optimizer.step(), and build the optimizer from the "
-        "parameters of the model that computes the loss: optim.SGD(model.parameters(), lr)")
+    learner_warning(NoGradientWarning,
+                    say("no_gradient.what", optimizer=optimizer, count=count),
+                    say("no_gradient.why"), say("no_gradient.fix"))
 
 
 def _constant(array):
@@ -462,14 +422,9 @@ def check_symmetric_init(params):
         value = float(rows.reshape(-1)[0])
         learner_warning(
             SymmetricInitWarning,
-            f"the {w.shape[0]} units of the layer with weights of shape {tuple(w.shape)} start "
-            f"identical: every row of its weights is the same (all {value:g}), its biases are "
-            f"equal, and the next weights of shape {tuple(following.shape)} have equal columns",
-            "identical units compute the same value and receive the same gradient, so they stay "
-            "identical forever (the symmetry is never broken): the layer works like a single "
-            "unit, however wide it is",
-            "initialize the weights randomly: keep nn.Linear's default initialization, or call "
-            "nn.init.normal_ / nn.init.kaiming_uniform_ on them (biases may start at 0)")
+            say("symmetric.what", units=w.shape[0], shape=tuple(w.shape), value=f"{value:g}",
+                following=tuple(following.shape)),
+            say("symmetric.why"), say("symmetric.fix"))
         return
 
 
@@ -480,54 +435,33 @@ def check_symmetric_init(params):
 def train_mode_under_no_grad(layer):
     """Called by Dropout and BatchNorm when they run in training mode with grad mode off."""
     name = type(layer).__name__
-    effect = ("drops a random half of the activations (p = {:g}) and rescales the rest, so "
-              "predictions change from run to run".format(layer.p) if name == "Dropout" else
-              "normalizes with this batch's statistics (and updates its running averages), so a "
-              "prediction depends on the other examples of the batch")
-    learner_warning(
-        TrainModeWarning,
-        f"{name} ran in training mode under no_grad(): this looks like an evaluation, but the "
-        f"model was not switched to evaluation mode",
-        f"in training mode {name} {effect}: the accuracy you measure is noisy and lower than "
-        f"the model's",
-        "call model.eval() before evaluating (and model.train() before training again), or "
-        "use tinygrad_edu.train.evaluate, which does both", key=name)
+    effect = (say("train_mode.dropout", p=f"{layer.p:g}") if name == "Dropout" else
+              say("train_mode.batch_norm"))
+    learner_warning(TrainModeWarning, say("train_mode.what", layer=name),
+                    say("train_mode.why", layer=name, effect=effect), say("train_mode.fix"),
+                    key=name)
 
 
 # ---------------------------------------------------------------------------------------------
 # At the loss: probabilities given to a loss that takes logits; a NaN or an inf
 # ---------------------------------------------------------------------------------------------
 
-_LOGIT_LOSSES = {
-    # loss: (the op whose output it should not get, what the loss does itself, the fix)
-    "CrossEntropyLoss": ("Softmax", "applies log_softmax to its input itself",
-                         "pass the logits (the last Linear layer's output, before any softmax) "
-                         "to nn.CrossEntropyLoss; keep softmax for reading probabilities"),
-    "BCEWithLogitsLoss": ("Sigmoid", "applies the sigmoid to its input itself",
-                          "pass the logits (before the sigmoid) to nn.BCEWithLogitsLoss, or "
-                          "keep the sigmoid and use nn.BCELoss"),
-    "NLLLoss": ("Softmax", "expects log-probabilities (it only picks −input[y])",
-                "apply log_softmax instead of softmax (nn.LogSoftmax), or pass the logits to "
-                "nn.CrossEntropyLoss"),
-}
+# loss -> the op whose output it should not get (what the loss does itself and the fix are
+# the sentences logits.<loss>.does and logits.<loss>.fix)
+_LOGIT_LOSSES = {"CrossEntropyLoss": "Softmax", "BCEWithLogitsLoss": "Sigmoid", "NLLLoss": "Softmax"}
 
 
 def check_loss_input(loss, x):
     """Called by a loss on its input: a probability layer's output where logits belong."""
     node = x.grad_fn
-    expected = _LOGIT_LOSSES[loss]
-    if node is None or node.name != expected[0]:
+    op = _LOGIT_LOSSES[loss]
+    if node is None or node.name != op:
         return
-    op, does, fix = expected
     learner_warning(
         DoubleSoftmaxWarning,
-        f"{loss} got the output of a {op} op, but it {does}",
-        f"the {op.lower()} is then applied twice: the outputs are squeezed towards uniform "
-        f"probabilities, the gradients shrink, and learning is slow (or stalls) without an "
-        f"error" if loss != "NLLLoss" else
-        "−softmax is not a log-likelihood: the loss is bounded in [−1, 0] and its gradients "
-        "are tiny, so learning is slow without an error",
-        fix, key=loss)
+        say("logits.what", loss=loss, op=op, does=say(f"logits.{loss}.does")),
+        say("logits.why", op_lower=op.lower()) if loss != "NLLLoss" else say("logits.why_nll"),
+        say(f"logits.{loss}.fix"), key=loss)
 
 
 def check_loss_value(loss, out, inputs):
@@ -540,27 +474,21 @@ def check_loss_value(loss, out, inputs):
         return
     if _state.anomaly:
         return
-    for label, t in inputs:
+    for role, t in inputs:  # role: "output" (the model's) or "target"
+        label = say(f"loss_value.{role}")
         values = t._data if hasattr(t, "_data") else np.asarray(t)
         if values.dtype.kind in "fc" and not np.isfinite(values).all():
-            kind = "NaN" if np.isnan(values).any() else "infinity"
+            kind = say("value.NaN" if np.isnan(values).any() else "value.infinity")
             element = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
-            what = f"{loss}: the loss is {_kind_of(data)}: {label} holds {kind}, first at element {element}"
-            fix = ("find where it was made: check the data with np.isfinite, or run the forward "
-                   "pass inside `with tg.detect_anomaly():`, which names the op that made it" if
-                   label.startswith("the target") else
-                   "the model's output was already spoiled: `with tg.detect_anomaly():` names "
-                   "the op that made it; often a diverged update (lower the learning rate) or a "
-                   "NaN in the inputs")
+            what = say("loss_value.input", loss=loss, value=_kind_of(data), label=label,
+                       kind=kind, element=element)
+            fix = say("loss_value.fix_target" if role == "target" else "loss_value.fix_output")
             break
     else:
-        what = f"{loss}: the loss is {_kind_of(data)}, although its inputs are finite"
-        fix = "use a loss that takes logits (it never takes the log of 0), or clamp the input"
-    learner_warning(
-        NonFiniteWarning, what,
-        "a NaN or infinite loss gives NaN gradients, and the next step spoils every weight; "
-        "nothing stops the training", fix, key=(loss, what))
+        what = say("loss_value.finite_inputs", loss=loss, value=_kind_of(data))
+        fix = say("loss_value.fix_finite")
+    learner_warning(NonFiniteWarning, what, say("loss_value.why"), fix, key=(loss, what))
 
 
 def _kind_of(data):
-    return "NaN" if np.isnan(data).any() else "infinite"
+    return say("value.NaN" if np.isnan(data).any() else "value.infinite")

@@ -151,8 +151,7 @@ def checked_loss(label):
         @functools.wraps(function)
         def loss(input, target, *args, **kwargs):
             out = function(input, target, *args, **kwargs)
-            guardrails.check_loss_value(label, out, (("input 0 (the model's output)", input),
-                                                     ("the target", target)))
+            guardrails.check_loss_value(label, out, (("output", input), ("target", target)))
             return out
         return loss
     return decorate
