@@ -88,3 +88,57 @@ def test_every_learner_warning_speaks_spanish_on_request(kind, trap, marker, tex
         assert part in spanish
     english_sentences = set(messages.catalogue("en").values()) - set(messages.catalogue("es").values())
     assert not [s for s in english_sentences if len(s) > 30 and s in spanish]
+
+
+def _fit_in(language, capsys):
+    import test_train
+    from tinygrad_edu import nn, optim
+    from tinygrad_edu.train import fit
+    tg.manual_seed(0)
+    model = test_train.small_net()
+    with tg.language(language):
+        history = fit(model, test_train.blobs(), nn.CrossEntropyLoss(),
+                      optim.SGD(model.parameters(), lr=0.5), epochs=3,
+                      val_data=test_train.blobs(50, seed=2), progress=True, seed=0,
+                      patience=1, min_delta=10.0)  # a min_delta no epoch reaches: stops early
+        table = history.as_table()
+    return capsys.readouterr().out, table, history
+
+
+def test_fits_progress_and_history_speak_spanish_on_request(capsys):
+    english, english_table, _ = _fit_in("en", capsys)
+    spanish, spanish_table, history = _fit_in("es", capsys)
+    epochs_run = history.epochs_run
+    assert [line.startswith(f"epoch {i}/3: loss ") for i, line in enumerate(english.splitlines(), 1)] \
+        == [True] * epochs_run
+    lines = spanish.splitlines()
+    assert len(lines) == epochs_run and epochs_run < 3  # early stopping cut it short
+    for i, line in enumerate(lines, 1):
+        assert line.startswith(f"época {i}/3: costo ") and " costo_val " in line and " prec_val " in line
+    # the same numbers in both languages, only the words differ
+    numbers = lambda text: __import__("re").findall(r"\d+\.\d+", text)
+    assert numbers(spanish) == numbers(english)
+    assert spanish_table.splitlines()[0].split() == ["época", "costo", "entr", "costo", "val",
+                                                     "prec", "val", "η", "segundos"]
+    assert "* mejor época 1: precisión de validación" in spanish_table
+    assert "parada temprana: la precisión de validación no mejoró en 1 épocas" in spanish_table
+    assert "early stopping: no improvement of the validation accuracy for 1 epochs" in english_table
+
+
+@pytest.mark.parametrize("markdown", [False, True])
+def test_explain_speaks_spanish_on_request_with_the_same_steps_and_numbers(markdown):
+    from tinygrad_edu import nn
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 1), nn.Sigmoid())
+    cost = nn.QuadraticCost()(model(tg.tensor([[0.5, -1.0]], name="x")), tg.tensor([[1.0]], name="y"))
+    english = cost.explain(markdown=markdown, notation="lecture")
+    with tg.language("es"):
+        spanish = cost.explain(markdown=markdown, notation="lecture")
+    english_lines, spanish_lines = english.splitlines(), spanish.splitlines()
+    assert len(english_lines) == len(spanish_lines)
+    assert "Retropropagación desde C (SquaredError, forma ()): 5 pasos en orden topológico inverso" in spanish
+    assert "(la semilla)" in spanish and "Hojas (lo que backward() acumula en" in spanish
+    assert "paso de la regla de la cadena" in spanish and "chain-rule step" not in spanish
+    equations = lambda lines: [l.split("δ(", 1)[1].split("(the seed)")[0].split("(la semilla)")[0]
+                               for l in lines if "δ(" in l]
+    assert equations(spanish_lines) == equations(english_lines)  # the same steps, math and numbers

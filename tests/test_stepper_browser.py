@@ -177,3 +177,33 @@ def test_names_that_look_like_markup_stay_text(browser, tmp_path):
         ["to </script><!--<script><b>x, shape (2,):"] * 2
     numbers = [float(v) for v in re.findall(r"-?\d+\.?\d*", shown["sent"][0]["numbers"])]
     assert numbers == [1.0, 2.0]                                     # δ(x) = δ(t1) ⊙ x
+
+
+@pytest.mark.parametrize("optimizer", [False, True], ids=["backward", "whole step"])
+def test_the_stepper_speaks_spanish_on_request(browser, tmp_path, optimizer):
+    from tinygrad_edu import optim
+    from tinygrad_edu.core import messages
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 1))
+    cost = nn.QuadraticCost()(model(tg.tensor([[0.5, -1.0]])), tg.tensor([[1.0]]))
+    options = dict(optimizer=optim.SGD(model.parameters(), lr=0.1)) if optimizer else {}
+    with tg.language("es"):
+        page = viz.html(cost, tmp_path / "es.html", **options)
+    english = viz.html(cost, tmp_path / "en.html", **options)
+    text = open(page, encoding="utf-8").read()
+    assert "__" not in text.replace("__init__", "")  # every placeholder was filled
+    spanish_words = {k: v for k, v in messages.catalogue("es").items() if k.startswith("stepper.")}
+    english_words = {k: v for k, v in messages.catalogue("en").items() if k.startswith("stepper.")}
+    for key in ("stepper.previous", "stepper.next", "stepper.node", "stepper.local_rule"):
+        assert spanish_words[key] in text and english_words[key] not in text
+    browser.get("file://" + os.path.abspath(page))
+    counter = text_of(browser, "step-counter")
+    assert re.fullmatch(r"paso 1 de \d+", counter), counter
+    assert browser.find_element("id", "next").text == "Siguiente ▶"
+    intro = "Un paso de entrenamiento, nodo por nodo" if optimizer else "La retropropagación visita"
+    assert intro in browser.find_element("css selector", "#panel p").text
+    browser.find_element("id", "next").click()
+    assert re.fullmatch(r"paso 2 de \d+", text_of(browser, "step-counter"))
+    browser.get("file://" + os.path.abspath(english))
+    assert re.fullmatch(r"step 1 of \d+", text_of(browser, "step-counter"))
+    assert browser.find_element("id", "next").text == "Next ▶"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .core import Tensor, no_grad, rng
+from .core import say
 
 __all__ = ["fit", "evaluate", "predict", "History", "TrainingDiverged"]
 
@@ -76,16 +77,16 @@ class History:
     def as_table(self):
         """The history as a text table, one row per epoch; the best epoch is marked with *."""
         columns = [("epoch", None)]
-        columns.append(("train loss", self.train_loss))
+        columns.append(("train_loss", self.train_loss))
         if self.train_accuracy:
-            columns.append(("train acc", self.train_accuracy))
+            columns.append(("train_acc", self.train_accuracy))
         if self.val_loss:
-            columns.append(("val loss", self.val_loss))
+            columns.append(("val_loss", self.val_loss))
         if self.val_accuracy:
-            columns.append(("val acc", self.val_accuracy))
+            columns.append(("val_acc", self.val_accuracy))
         columns.append(("lr", self.lr))
         columns.append(("seconds", self.seconds))
-        header = "  ".join(f"{name:>10}" for name, _ in columns)
+        header = "  ".join(f"{say('table.' + name):>10}" for name, _ in columns)
         lines = [header, "-" * len(header)]
         for epoch in range(1, self.epochs_run + 1):
             cells = []
@@ -107,11 +108,11 @@ class History:
                     cells.append(f"{value:>10.5f}")
             lines.append("  ".join(cells))
         if self.best_epoch is not None:
-            best = (f"validation accuracy {100 * self.best_val_accuracy:.2f}%"
+            best = (say("table.best_accuracy", accuracy=f"{100 * self.best_val_accuracy:.2f}")
                     if self.best_val_accuracy is not None
-                    else f"validation loss {self.val_loss[self.best_epoch - 1]:.5f}")
-            lines.append(f"* best epoch {self.best_epoch}: {best}"
-                         + (" (its weights were restored)" if self.restored_best else ""))
+                    else say("table.best_loss", loss=f"{self.val_loss[self.best_epoch - 1]:.5f}"))
+            lines.append(say("table.best", epoch=self.best_epoch, best=best)
+                         + (say("table.restored") if self.restored_best else ""))
         if self.stop_reason:
             lines.append(self.stop_reason)
         return "\n".join(lines)
@@ -502,10 +503,10 @@ def _validate(model, loader, val_data, loss_fn, mean_loss, train_accuracy, early
     """Validation after an epoch (and the training accuracy when asked), recorded in `history`
     and watched by `early_stopping`. Returns the value the scheduler monitors (the validation
     metric, or the training loss without val_data) and the epoch's progress text."""
-    monitored, postfix = mean_loss, f"loss={mean_loss:.4f}"
+    monitored, postfix = mean_loss, f"{say('fit.loss')}={mean_loss:.4f}"
     if train_accuracy:
         history.train_accuracy.append(evaluate(model, loader.dataset)["accuracy"])
-        postfix += f", train_acc={100 * history.train_accuracy[-1]:.2f}%"
+        postfix += f", {say('fit.train_acc')}={100 * history.train_accuracy[-1]:.2f}%"
     if val_data is None:
         return monitored, postfix
     result = evaluate(model, val_data, loss_fn=loss_fn)
@@ -514,9 +515,9 @@ def _validate(model, loader, val_data, loss_fn, mean_loss, train_accuracy, early
                          "from the model; for a regression use metric='loss'")
     history.val_accuracy.append(result["accuracy"])
     history.val_loss.append(result["loss"])
-    postfix += f", val_loss={result['loss']:.4f}"
+    postfix += f", {say('fit.val_loss')}={result['loss']:.4f}"
     if result["accuracy"] is not None:
-        postfix += f", val_acc={100 * result['accuracy']:.2f}%"
+        postfix += f", {say('fit.val_acc')}={100 * result['accuracy']:.2f}%"
     monitored = result["accuracy"] if early_stopping.higher_is_better else result["loss"]
     early_stopping.update(model, monitored, result["accuracy"], epoch, history)
     return monitored, postfix
@@ -569,11 +570,10 @@ def _should_stop(history, model, callbacks, early_stopping, epoch, epochs):
     """Ask the callbacks, then early stopping; why training stops is written into `history`."""
     # Every callback sees every epoch (a list comprehension, not any(): no short cut).
     if any([callback(history, model) for callback in callbacks]):
-        reason = f"a callback stopped training after epoch {epoch}"
+        reason = say("fit.stop_callback", epoch=epoch)
     elif early_stopping.patience_exhausted():
-        reason = (f"early stopping: no improvement of the validation {early_stopping.metric} "
-                  f"for {early_stopping.patience} epochs (stopped after epoch {epoch}, best "
-                  f"epoch {history.best_epoch})")
+        reason = say("fit.stop_early", metric=say(f"fit.metric.{early_stopping.metric}"),
+                     patience=early_stopping.patience, epoch=epoch, best=history.best_epoch)
     else:
         return False
     history.stopped_early = epoch < epochs
@@ -599,7 +599,7 @@ class _ProgressDisplay:
     def start_epoch(self, epoch):
         if self.bar is not None:
             self.bar.reset(total=self.batches)
-            self.bar.set_description(f"epoch {epoch}/{self.epochs}", refresh=False)
+            self.bar.set_description(say("fit.epoch", epoch=epoch, epochs=self.epochs), refresh=False)
             self.bar.set_postfix_str("", refresh=False)
 
     def end_epoch(self, epoch, postfix):
@@ -608,7 +608,8 @@ class _ProgressDisplay:
             self.bar.set_postfix_str(postfix, refresh=False)
             self.bar.n = self.batches
             self.bar.refresh()
-            self.bar.write(f"epoch {epoch}/{self.epochs}: {postfix.replace('=', ' ')}")
+            self.bar.write(f"{say('fit.epoch', epoch=epoch, epochs=self.epochs)}: "
+                           f"{postfix.replace('=', ' ')}")
 
 
 def _live_page(live, model, loader, loss_fn, optimizer, val_data):
@@ -620,5 +621,5 @@ def _live_page(live, model, loader, loss_fn, optimizer, val_data):
 def _progress_bar(batches, epochs):
     from tqdm.auto import tqdm
     # mininterval: redraw at most 5 times a second, whatever the step rate.
-    return tqdm(total=batches, desc=f"epoch 1/{epochs}", unit="batch", mininterval=0.2,
+    return tqdm(total=batches, desc=say("fit.epoch", epoch=1, epochs=epochs), unit="batch", mininterval=0.2,
                 leave=False, dynamic_ncols=True)

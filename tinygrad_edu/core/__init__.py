@@ -20,6 +20,7 @@ from .dtypes import get_default_dtype, set_default_dtype
 from .function import Function
 from .modes import inference_mode
 from .language import get_language, language, set_language
+from .messages import say
 from .printing import Size, get_printoptions, set_printoptions
 from .devices import as_device, device, is_device_name, get_default_device, set_default_device
 
@@ -42,7 +43,7 @@ __all__ = [
     "initial_seed", "get_rng_state", "set_rng_state",
     "device", "Device", "as_device", "is_device_name",
     "set_default_device", "get_default_device", "inference_mode", "Size", "set_printoptions",
-    "get_printoptions", "from_numpy", "get_language", "set_language", "language",
+    "get_printoptions", "from_numpy", "get_language", "set_language", "language", "say",
     "guardrails", "LearnerWarning",
     "GradientAccumulationWarning", "NonLeafGradWarning", "DoubleSoftmaxWarning",
     "NonFiniteWarning", "SymmetricInitWarning", "TrainModeWarning", "ReductionBroadcastWarning",

@@ -18,6 +18,7 @@ HTML stepper (stepper).
 import numpy as np
 
 from ..core import Tensor
+from ..core import say
 from .trace import (BackwardStep, BackwardTrace, SentGradient, chain_rule_steps, parameter_names,
                     tensor_labels, trace_backward)
 
@@ -147,26 +148,27 @@ def explain(tensor, markdown=False, gradient=None, params=None, max_elements=8, 
     root_label = trace.label(trace.root)
     root_op = trace.root.grad_fn.name if trace.root.grad_fn is not None else "leaf"
     seed_text = summarize(trace.seed, max_elements, precision)
-    head = (f"Backpropagation from {root_label} ({root_op}, shape {tuple(trace.root.shape)}): "
-            f"{len(trace.steps)} steps in reverse topological order")
-    seed_line = f"δ({root_label}) = ∂C/∂{root_label} = {seed_text}   (the seed)"
+    head = say("explain.head", root=root_label, op=root_op, shape=tuple(trace.root.shape),
+               steps=len(trace.steps))
+    seed_line = f"δ({root_label}) = ∂C/∂{root_label} = {seed_text}   {say('explain.seed')}"
     rows = _rows(trace, max_elements, precision)
+    header = tuple(say(f"explain.{k}") for k in ("step", "op", "rule", "shape", "value"))
     leaves = [t for t in trace.leaves if trace.adjoint(t) is not None]
     leaf_rows = [(f"δ({trace.label(t)})", str(tuple(t.shape)),
                   summarize(trace.adjoint(t), max_elements, precision)) for t in leaves]
     if markdown:
         lines = [f"**{head}**", "", seed_line.replace("   ", " "), "",
-                 "| step | op | chain-rule step | shape | value |", "|---|---|---|---|---|"]
+                 "| " + " | ".join(header) + " |", "|---|---|---|---|---|"]
         lines += ["| " + " | ".join(_markdown_cell(c) for c in row) + " |" for row in rows]
         if leaf_rows:
-            lines += ["", "Leaves (what backward() accumulates into `.grad`):", "",
-                      "| gradient | shape | value |", "|---|---|---|"]
+            lines += ["", say("explain.leaves", grad="`.grad`"), "",
+                      f"| {' | '.join(say('explain.' + k) for k in ('gradient', 'shape', 'value'))} |",
+                      "|---|---|---|"]
             lines += ["| " + " | ".join(_markdown_cell(c) for c in row) + " |" for row in leaf_rows]
         return Explanation("\n".join(lines) + "\n")
-    header = ("step", "op", "chain-rule step", "shape", "value")
     lines = [head, seed_line, ""] + _aligned([header] + rows)
     if leaf_rows:
-        lines += ["", "Leaves (what backward() accumulates into .grad):"]
+        lines += ["", say("explain.leaves", grad=".grad")]
         lines += ["  " + line for line in _aligned(leaf_rows)]
     return Explanation("\n".join(lines) + "\n")
 

@@ -28,8 +28,9 @@
                     "computed", "feeding", "updated"];
   var PANELS = {forward: "forward-panel", cost: "cost-panel", backward: "backward-panel",
                 update: "update-panel"};
-  var PHASES = {forward: "forward pass", cost: "the cost", backward: "backward pass",
-                update: "the optimizer's update"};
+  // The page's words in the learner's language (core/messages: stepper.phase.*, of, step, to).
+  var WORDS = JSON.parse(document.body.getAttribute("data-words"));
+  var PHASES = WORDS.phases;
 
   function element(id) {
     return document.getElementById(id);
@@ -61,7 +62,7 @@
     equation.textContent = s.equation;
     var detail = document.createElement("div");
     detail.className = "gradient";
-    detail.textContent = "to " + s.parent_label + ", shape " + s.shape + ":";
+    detail.textContent = WORDS.to + " " + s.parent_label + ", " + WORDS.shape + " " + s.shape + ":";
     var numbers = document.createElement("pre");
     numbers.className = "number";
     numbers.textContent = s.value;
@@ -183,10 +184,11 @@
     SHOW[kind](step);
     var phase = element("phase");
     if (phase) {
-      phase.textContent = PHASES[kind] + ": " + (inKind + 1) + " of " + ofKind;
+      phase.textContent = PHASES[kind] + ": " + (inKind + 1) + " " + WORDS.of + " " + ofKind;
     }
 
-    element("step-counter").textContent = "step " + (current + 1) + " of " + steps.length;
+    element("step-counter").textContent = WORDS.step + " " + (current + 1) + " " + WORDS.of + " " +
+      steps.length;
     element("prev").disabled = current === 0;
     element("next").disabled = current === steps.length - 1;
     // For tests and for styling: which step (1-based) the page shows, and its kind.

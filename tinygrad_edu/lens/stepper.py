@@ -30,6 +30,7 @@ import os
 import re
 from importlib.resources import files
 
+from ..core import say
 from .explain import summarize
 from .trace import trace_backward
 from .training_step import cost_step, forward_steps, update_steps
@@ -37,7 +38,7 @@ from .viz import _Graph, _dot_text, _run_dot
 
 __all__ = ["html", "page_text", "stepper_steps"]
 
-_PLACEHOLDER = re.compile(r"__(TITLE|SVG|STEPS|SCRIPT)__")
+_PLACEHOLDER = re.compile(r"__(TITLE|SVG|STEPS|SCRIPT|INTRO|WORDS|T\.[a-z_]+)__")
 
 
 def stepper_steps(trace, max_elements=8, precision=4):
@@ -106,12 +107,26 @@ def _package_file(name):
     return (files("tinygrad_edu.lens") / name).read_text(encoding="utf-8")
 
 
-def _page(title, svg, steps):
+def _page(title, svg, steps, whole_step=False):
     """The page's HTML: the template with its placeholders filled in one pass, so nothing
-    substituted (a tensor named "__STEPS__", say) is ever read as a placeholder."""
+    substituted (a tensor named "__STEPS__", say) is ever read as a placeholder. Its words
+    (`__T.name__` in stepper.html, WORDS in stepper.js) are the catalogue's stepper.* sentences
+    in the learner's language."""
+    words = {"phases": {kind: say(f"stepper.phase.{kind}")
+                        for kind in ("forward", "cost", "backward", "update")},
+             "of": say("stepper.of"), "step": say("stepper.step"), "to": say("stepper.to"),
+             "shape": say("stepper.shape")}
     parts = {"TITLE": html_escape.escape(title), "SVG": svg, "STEPS": _json_for_script(steps),
-             "SCRIPT": _package_file("stepper.js")}
-    return _PLACEHOLDER.sub(lambda match: parts[match.group(1)], _package_file("stepper.html"))
+             "SCRIPT": _package_file("stepper.js"),
+             "WORDS": html_escape.escape(json.dumps(words, ensure_ascii=False), quote=True),
+             "INTRO": html_escape.escape(say("stepper.intro_step" if whole_step else "stepper.intro"))}
+
+    def fill(match):
+        name = match.group(1)
+        if name.startswith("T."):
+            return html_escape.escape(say("stepper." + name[2:]))
+        return parts[name]
+    return _PLACEHOLDER.sub(fill, _package_file("stepper.html"))
 
 
 def page_text(tensor, title=None, params=None, gradient=None, values=True, rankdir="TB",
@@ -129,10 +144,10 @@ def page_text(tensor, title=None, params=None, gradient=None, values=True, rankd
     if optimizer is not None:
         steps = (forward_steps(trace, max_elements, precision) + [cost_step(trace)] + steps
                  + update_steps(trace, optimizer, max_elements, precision))
-        default = "One training step: forward, cost, backward, update"
+        default = say("stepper.title_step")
     else:
-        default = "Backpropagation step by step"
-    return _page(title or default, svg, steps)
+        default = say("stepper.title")
+    return _page(title or default, svg, steps, whole_step=optimizer is not None)
 
 
 def html(tensor, path, title=None, params=None, gradient=None, values=True, rankdir="TB",
