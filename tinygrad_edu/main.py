@@ -21,6 +21,8 @@ import time
 
 import numpy as np
 
+from .core import say
+
 __all__ = ["main", "run", "build_model", "make_cost", "make_optimizer", "parse_args",
            "BASELINES", "DEFAULT_LR"]
 
@@ -161,7 +163,7 @@ def run(argv=None):
     checkpoint, config = _save(args, model, result["accuracy"], history)
     graph = None if args.no_graph else _draw_graph(args, model, cost, train)
     seconds = time.perf_counter() - started
-    print(f"done in {seconds:.0f} s")
+    print(say("main.done", seconds=f"{seconds:.0f}"))
     return {"config": json.loads(json.dumps(config)), "history": history,
             "test_accuracy": result["accuracy"], "test": result, "average_darkness": darkness,
             "checkpoint": checkpoint, "graph": graph, "seconds": seconds}
@@ -174,8 +176,8 @@ def _load_data(args):
     train = load_mnist("train", flatten=flatten, subset=args.subset)
     validation = load_mnist("validation", flatten=flatten, subset=args.eval_subset)
     test = load_mnist("test", flatten=flatten, subset=args.eval_subset)
-    print(f"MNIST: {len(train):,} training images, {len(validation):,} validation images, "
-          f"{len(test):,} test images")
+    print(say("main.data", train=f"{len(train):,}", validation=f"{len(validation):,}",
+              test=f"{len(test):,}"))
     return train, validation, test
 
 
@@ -211,20 +213,20 @@ def _train(args, model, cost, optimizer, train, validation):
         print(f"\n{error}", file=sys.stderr)
         raise SystemExit(1) from None
     print()
-    print(f"best validation accuracy {_percent(history.best_val_accuracy).strip()} at epoch "
-          f"{history.best_epoch} of {history.epochs_run}"
-          + (" (its weights were restored)" if history.restored_best else ""))
+    print(say("main.best", accuracy=_percent(history.best_val_accuracy).strip(),
+              epoch=history.best_epoch, epochs=history.epochs_run)
+          + (say("table.restored") if history.restored_best else ""))
     per_epoch = float(np.median(history.seconds))
-    print(f"training time: {sum(history.seconds):.1f} s ({per_epoch:.2f} s per epoch, median)")
+    print(say("main.time", total=f"{sum(history.seconds):.1f}", per_epoch=f"{per_epoch:.2f}"))
     return history
 
 
 def _print_epoch(history, model):
     """fit's callback without a progress bar: one line per epoch (returns None: never stops)."""
     epoch = history.epochs_run
-    print(f"epoch {epoch:3d}: training cost {history.train_loss[-1]:.5f}, validation "
-          f"accuracy {_percent(history.val_accuracy[-1]).strip()} "
-          f"({history.seconds[-1]:.1f} s)", flush=True)
+    print(say("main.epoch", epoch=f"{epoch:3d}", cost=f"{history.train_loss[-1]:.5f}",
+              accuracy=_percent(history.val_accuracy[-1]).strip(),
+              seconds=f"{history.seconds[-1]:.1f}"), flush=True)
 
 
 def _test(args, model, test, history):
@@ -235,9 +237,9 @@ def _test(args, model, test, history):
     result = evaluate(model, test)
     darkness = average_darkness_baseline()
     test_accuracy = result["accuracy"]
-    print(f"\ntest accuracy: {_percent(test_accuracy).strip()} ({result['correct']:,} of "
-          f"{result['n']:,} test images)")
-    print("the lecture's baselines on the 10,000 test images:")
+    print("\n" + say("main.test", accuracy=_percent(test_accuracy).strip(),
+                     correct=f"{result['correct']:,}", n=f"{result['n']:,}"))
+    print(say("main.baselines"))
     rows = [(name, darkness if name == "average darkness" else value, note)
             for name, value, note in BASELINES]
     shape = f"784-{args.hidden}-10" if args.arch == "mlp" else f"conv-{args.hidden}-10"
@@ -259,8 +261,7 @@ def _save(args, model, test_accuracy, history):
     tg.save(model, checkpoint, metadata={
         "config": config, "test_accuracy": test_accuracy, "best_epoch": history.best_epoch,
         "val_accuracy": history.val_accuracy})
-    print(f"\nsaved the weights to {checkpoint} (load them with "
-          f"model.load_state_dict(tg.load({checkpoint!r})))")
+    print("\n" + say("main.saved", path=checkpoint, quoted=repr(checkpoint)))
     return checkpoint, config
 
 
@@ -282,7 +283,7 @@ def _draw_graph(args, model, cost, train):
               f"install graphviz) and render it with `dot -Tsvg {graph} -o "
               f"{graph[:-4]}.svg`")
     else:
-        print(f"drew the graph of one mini-batch's cost to {graph}")
+        print(say("main.drew", path=graph))
     return graph
 
 

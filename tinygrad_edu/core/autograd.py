@@ -14,6 +14,7 @@ import inspect
 import numpy as np
 
 from . import guardrails
+from .messages import say
 from .node_names import AccumulateGrad, NodeName
 from .views import _share_storage, _version, increment_version, refresh_view, seen
 from .modes import (AnomalyError, _state, check_finite, describe_site, detect_anomaly,
@@ -231,14 +232,8 @@ class Op:
 
     def _modified_message(self, which, t, saved_version):
         name = f" {t.name!r}" if t.name else ""
-        return (
-            f"backward: one of the variables needed for gradient computation has been modified "
-            f"by an inplace operation: {self.name} saved its {which}{name} (shape "
-            f"{tuple(t.shape)}) at version {saved_version}, and it is now at version "
-            f"{_version(t)}, so {self.name}'s rule would use the changed values.\n"
-            f"  {self.name} was created at {describe_site(self.site)}\n"
-            f"  fix: change a copy instead (t = t.clone() before changing it in place, or pass "
-            f"t.clone() to the op), or make the change after backward()")
+        return say("error.modified", op=self.name, which=which, name=name, shape=tuple(t.shape),
+                   saved=saved_version, now=_version(t), site=describe_site(self.site))
 
     def forward(self, *arrays, **params):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.forward is not written")
@@ -595,10 +590,7 @@ def _checked_root(out, index, caller):
 def _root_gradient(out, gradient, caller):
     if gradient is None:
         if out._data.size != 1:
-            raise RuntimeError(
-                f"{caller}: the output has shape {out.shape}, so the gradient to start from is "
-                f"ambiguous; reduce it to a scalar first (for example .sum() or .mean()), "
-                f"or pass gradient= (a tensor of shape {out.shape})")
+            raise RuntimeError(say("error.backward_scalar", caller=caller, shape=out.shape))
         return Tensor._make(np.ones(out.shape, dtype=out._data.dtype), False, None)
     if not isinstance(gradient, Tensor):
         gradient = Tensor(np.asarray(gradient, dtype=out._data.dtype))

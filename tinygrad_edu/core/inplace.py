@@ -20,24 +20,10 @@ import numpy as np
 
 from . import autograd, ops, rng
 from .indexing import check_key, normalize_key
+from .messages import say
 from .modes import is_grad_enabled
 
 __all__ = ["InPlaceMixin"]
-
-_LEAF_MESSAGE = (
-    "{op}: a leaf Variable that requires grad is being used in an in-place operation. This "
-    "tensor was made by you (not by an op) and requires grad, so the graph uses its values: "
-    "changing them in place would make the gradients wrong.\n"
-    "  fix: make the update inside `with tg.no_grad():` (as optimizers do), or change it "
-    "through `.data` (`p.data -= lr * p.grad`); to change a copy instead, use `t = t.clone()`")
-
-_VIEW_OF_LEAF_MESSAGE = (
-    "{op}: a view of a leaf Variable that requires grad is being used in an in-place "
-    "operation. This tensor shares memory with a leaf that requires grad (it was sliced, "
-    "reshaped or transposed from it), so changing it changes the leaf.\n"
-    "  fix: make the change inside `with tg.no_grad():`, or through the leaf's `.data` "
-    "(`w.data[0] = 1`); to change a copy instead, use `.clone()`")
-
 
 class InPlaceMixin:
     """The in-place methods of Tensor (mixed into the class; they use only Tensor methods)."""
@@ -205,12 +191,12 @@ class InPlaceMixin:
         if self._view_of is not None:
             autograd.refresh_view(self)
         if self.requires_grad and self._ctx is None and self._view_of is None:
-            raise RuntimeError(_LEAF_MESSAGE.format(op=op))
+            raise RuntimeError(say("error.leaf_inplace", op=op))
         view = self._view_of
         while view is not None:
             source, op_class, params = view[:3]
             if source.requires_grad and source._ctx is None:
-                raise RuntimeError(_VIEW_OF_LEAF_MESSAGE.format(op=op))
+                raise RuntimeError(say("error.view_of_leaf_inplace", op=op))
             if op_class is not ops.Index or not ops.shape._is_basic_key(params["key"]):
                 raise RuntimeError(
                     f"{op}: this tensor is a view made by {op_class.__name__} of another "

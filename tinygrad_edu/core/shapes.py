@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from .messages import say
+
 __all__ = ["broadcast_shape"]
 
 
@@ -20,10 +22,8 @@ def broadcast_shape(shape_a, shape_b, op="broadcast"):
         elif a == 1:
             result.append(b)
         else:
-            raise ValueError(
-                f"{op}: shapes {tuple(shape_a)} and {tuple(shape_b)} cannot be broadcast together "
-                f"(size {a} vs {b}; a dimension must match or be 1); reshape or unsqueeze one of "
-                f"them")
+            raise ValueError(say("error.broadcast", op=op, a=tuple(shape_a), b=tuple(shape_b),
+                                 size_a=a, size_b=b))
     return tuple(result)
 
 

@@ -5,6 +5,7 @@ Part of the rulebook (see ops/__init__.py for how to read a rule)."""
 import numpy as np
 
 from ..autograd import Op
+from ..messages import say
 from .linalg import product
 
 __all__ = [
@@ -24,9 +25,7 @@ class Linear(Op):
 
     def forward(self, x, w, b):
         if x.ndim == 0 or x.shape[-1] != w.shape[1]:
-            raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
-                             f"{w.shape}: the input's last dimension must be in_features = "
-                             f"{w.shape[1]}")
+            raise ValueError(say("error.linear_input", x=x.shape, w=w.shape, features=w.shape[1]))
         if b.shape != (w.shape[0],):
             raise ValueError(f"linear: bias of shape {b.shape} does not fit a weight of shape "
                              f"{w.shape}; it must have shape ({w.shape[0]},)")

@@ -5,6 +5,7 @@ Part of the rulebook (see ops/__init__.py for how to read a rule)."""
 import numpy as np
 
 from ..autograd import Op
+from ..messages import say
 
 __all__ = [
     "MatMul", "array_product", "product",
@@ -40,11 +41,9 @@ class MatMul(Op):
                              f"{a.shape} and {b.shape}; use * to scale by a number")
         inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
         if a.shape[-1] != inner_b:
-            raise ValueError(
-                f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied (inner dimensions "
-                f"{a.shape[-1]} != {inner_b}); the last dimension of the first must equal the "
-                f"{'second-to-last' if b.ndim > 1 else 'only'} dimension of the second "
-                f"(transpose one of them?)")
+            raise ValueError(say("error.matmul_inner", a=a.shape, b=b.shape, inner_a=a.shape[-1],
+                                 inner_b=inner_b, which=say("error.matmul_second_to_last" if b.ndim > 1
+                                                            else "error.matmul_only")))
         try:
             out = array_product(a, b)
         except ValueError:
