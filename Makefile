@@ -38,6 +38,7 @@ train: $(VENV)/.installed
 # then `.venv/bin/jupyter lab lessons/` (or any Jupyter; with jupytext installed the .py opens too).
 notebooks: $(VENV)/.installed-lessons
 	$(PY) -m jupytext --to ipynb lessons/[0-9][0-9]_*.py
+	$(PY) lessons/spanish.py  # the Spanish edition: lessons/es/NN_topic.ipynb
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q -n 2 -m "not slow"

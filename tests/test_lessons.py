@@ -40,9 +40,10 @@ def _kernel_environment(tmp_path):
     return env
 
 
-def execute_notebook(path, tmp_path, monkeypatch):
-    """Run the lesson as a notebook in a fresh ipykernel; returns (notebook, its record)."""
-    notebook = jupytext.read(path)
+def execute_notebook(path, tmp_path, monkeypatch, notebook=None):
+    """Run the lesson as a notebook in a fresh ipykernel (its Spanish edition when `notebook`
+    is given); returns (notebook, its record)."""
+    notebook = jupytext.read(path) if notebook is None else notebook
     # As the whole suite does (pyproject's filterwarnings): a learner warning is an error, so
     # a lesson that shows one on purpose must catch it and say so.
     notebook.cells.insert(0, nbformat.v4.new_code_cell(
