@@ -35,7 +35,7 @@ def test_every_language_has_a_catalogue_with_every_sentence_and_placeholder():
     assert catalogue_problems(catalogues) == []
     assert len(catalogues["en"]) >= 50
     same = {k for k in catalogues["en"] if catalogues["es"][k] == catalogues["en"][k]}
-    assert same <= {"value.NaN", "term.softmax", "term.error_delta"}  # the same in both
+    assert same <= {"value.NaN", "term.softmax", "term.error_delta", "bp.no"}  # the same in both
 
 
 def test_the_check_catches_a_missing_sentence_and_a_changed_placeholder():
@@ -211,3 +211,25 @@ def test_the_main_job_reports_in_spanish_on_request(tmp_path, capsys):
                   "listo en"):
         assert words in spanish, words
     assert "best validation accuracy" in english and "best validation accuracy" not in spanish
+
+
+def test_the_bp_report_speaks_spanish_on_request(monkeypatch):
+    import numpy as np
+    from tinygrad_edu import nn
+    from tinygrad_edu.lens import equations
+    tg.manual_seed(0)
+    net = nn.Sequential(nn.Linear(4, 3), nn.Sigmoid(), nn.Linear(3, 2), nn.Sigmoid())
+    x, y = tg.randn(5, 4), tg.tensor(np.eye(2, dtype=np.float32)[[0, 1, 1, 0, 1]])
+    english, spanish = str(equations.compare(net, x, y)), None
+    with tg.language("es"):
+        spanish = str(equations.compare(net, x, y))
+    assert "BP1-BP4 coinciden con la diferenciación automática en todas las capas" in spanish
+    assert spanish.splitlines()[1].split()[:3] == ["capa", "ecuación", "cantidad"]
+    assert len(spanish.splitlines()) == len(english.splitlines())
+    # a wrong σ′ (the slide's BP2 without the prime): the mismatch is named in Spanish
+    monkeypatch.setitem(equations.ACTIVATIONS, "Sigmoid",
+                        equations.Activation(equations._sigmoid, equations._sigmoid))
+    with tg.language("es"):
+        wrong = str(equations.compare(net, x, y))
+    assert "DISCREPANCIA entre las ecuaciones y la diferenciación automática:" in wrong
+    assert "BP2 en la capa 2" in wrong and "el error oculto δˡ" in wrong and "revisa la derivada" in wrong

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core import say
+
 __all__ = ["EquationReport", "EquationRow"]
 
 
@@ -43,12 +45,6 @@ class EquationRow:
     local_ok: bool
 
 
-_MEANING = {
-    "BP1": "the output error δᴸ = ∇ₐC ⊙ σ′(zᴸ)",
-    "BP2": "the hidden error δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ′(zˡ)",
-    "BP3": "the bias gradient ∂C/∂bˡ = δˡ (batch mean)",
-    "BP4": "the weight gradient ∂C/∂wˡ = δˡ (aˡ⁻¹)ᵀ (batch mean)",
-}
 
 
 @dataclass
@@ -91,43 +87,39 @@ class EquationReport:
 
     def verdict(self):
         if self.ok:
-            return (f"BP1-BP4 agree with autograd at every layer (max abs error "
-                    f"{self.max_abs_error:.3g}).")
+            return say("bp.agree", error=f"{self.max_abs_error:.3g}")
         culprits = self.failures or [r for r in self.rows if not r.ok]
-        lines = ["MISMATCH between the equations and autograd:"]
+        lines = [say("bp.mismatch")]
         for r in culprits:
-            lines.append(f"  {r.equation} at layer {r.layer} ({r.module}): {_MEANING[r.equation]} "
-                         f"is off by up to {r.local_abs_error:.3g} even with autograd's inputs")
+            lines.append(say("bp.culprit", equation=r.equation, layer=r.layer, module=r.module,
+                             meaning=say(f"bp.meaning.{r.equation}"),
+                             error=f"{r.local_abs_error:.3g}"))
         if any(r.equation in ("BP1", "BP2") for r in culprits):
-            lines.append("  BP1/BP2 are the equations with σ′: check the derivative of that "
-                         "layer's activation in equations.ACTIVATIONS.")
+            lines.append(say("bp.sigma_hint"))
         return "\n".join(lines)
 
     def _repr_html_(self):
         from .html_table import html_table
-        header = ("layer", "equation", "quantity", "shape", "max abs err", "rel err",
-                  "alone: abs", "ok", "module")
+        header = tuple(say("bp.columns").split("|"))
         rows = [(r.layer, r.equation, r.quantity, r.shape, f"{r.max_abs_error:.2e}",
                  f"{r.max_relative_error:.2e}", f"{r.local_abs_error:.2e}",
-                 "yes" if r.ok and r.local_ok else "NO", r.module) for r in self.rows]
+                 say("bp.yes") if r.ok and r.local_ok else say("bp.no"), r.module)
+                for r in self.rows]
         bad = {i for i, r in enumerate(self.rows) if not (r.ok and r.local_ok)}
-        caption = (f"BP1-BP4 (closed form, float64) vs autograd ({self.dtype}), cost "
-                   f"{self.cost!r}, batch n = {self.batch_size}")
+        caption = say("bp.caption", dtype=self.dtype, cost=repr(self.cost), n=self.batch_size)
         return html_table(header, rows, caption=caption, footer=self.verdict(), bad_rows=bad)
 
     def __str__(self):
-        header = ("layer", "equation", "quantity", "shape", "max abs err", "rel err",
-                  "alone: abs", "ok", "module")
+        header = tuple(say("bp.columns").split("|"))
         table = [header]
         for r in self.rows:
             table.append((str(r.layer), r.equation, r.quantity, str(r.shape),
                           f"{r.max_abs_error:.2e}", f"{r.max_relative_error:.2e}",
-                          f"{r.local_abs_error:.2e}", "yes" if r.ok and r.local_ok else "NO",
-                          r.module))
+                          f"{r.local_abs_error:.2e}",
+                          say("bp.yes") if r.ok and r.local_ok else say("bp.no"), r.module))
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-        lines = [f"BP1-BP4 (closed form, float64) vs autograd ({self.dtype}), cost "
-                 f"{self.cost!r}, batch n = {self.batch_size}; tolerance "
-                 f"{self.atol:g} + {self.rtol:g}·max|autograd|"]
+        lines = [say("bp.caption", dtype=self.dtype, cost=repr(self.cost), n=self.batch_size)
+                 + say("bp.tolerance", atol=f"{self.atol:g}", rtol=f"{self.rtol:g}")]
         lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
         lines.append(self.verdict())
         return "\n".join(lines)
