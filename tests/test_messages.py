@@ -233,3 +233,15 @@ def test_the_bp_report_speaks_spanish_on_request(monkeypatch):
         wrong = str(equations.compare(net, x, y))
     assert "DISCREPANCIA entre las ecuaciones y la diferenciación automática:" in wrong
     assert "BP2 en la capa 2" in wrong and "el error oculto δˡ" in wrong and "revisa la derivada" in wrong
+
+
+def test_the_live_page_speaks_spanish_on_request():
+    from tinygrad_edu.live.page import page_html
+    english = page_html()
+    with tg.language("es"):
+        spanish = page_html({"title": "MNIST"})
+    assert "__T." not in english and "__T." not in spanish
+    assert '<html lang="es">' in spanish and '<html lang="en">' in english
+    for words in ("❚❚ Pausa", "Empujar un peso", "Frontera de decisión", "actualización / peso"):
+        assert words in spanish and words not in english
+    assert "❚❚ Pause" in english and "❚❚ Pause" not in spanish

@@ -9,9 +9,11 @@ import json
 import re
 from importlib.resources import files
 
+from ..core import say
+
 __all__ = ["page_html", "read_resource", "json_for_script"]
 
-_PLACEHOLDER = re.compile(r"__(TITLE|STYLE|SCRIPT|STATE)__")
+_PLACEHOLDER = re.compile(r"__(TITLE|STYLE|SCRIPT|STATE|T\.[a-z_]+)__")
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
           ".html": "text/html; charset=utf-8"}
 _FILES = ("live.html", "live.js", "live.css")
@@ -34,7 +36,11 @@ def page_html(state=None):
     parts = {"TITLE": html.escape(title), "STYLE": _package_file("live.css"),
              "SCRIPT": _package_file("live.js"),
              "STATE": "" if state is None else json_for_script(state)}
-    return _PLACEHOLDER.sub(lambda match: parts[match.group(1)], _package_file("live.html"))
+
+    def fill(match):  # __T.name__: the catalogue's live.<name>, in the learner's language
+        name = match.group(1)
+        return html.escape(say("live." + name[2:])) if name.startswith("T.") else parts[name]
+    return _PLACEHOLDER.sub(fill, _package_file("live.html"))
 
 
 def read_resource(path):
