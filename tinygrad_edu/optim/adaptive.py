@@ -15,6 +15,18 @@ def _check_betas(name, group):
                       _check_number(name, "beta2 (betas[1])", betas[1], 0.0, 1.0, True))
 
 
+def _counted_state(optimizer, p, **first):
+    """p's state, made at its first step with a step count of 0, a zero buffer like p for each
+    name in `first` whose value is None and the other values as given; its step counted."""
+    state = optimizer.state.setdefault(p, {})
+    if not state:
+        state["step"] = 0
+        for name, value in first.items():
+            state[name] = np.zeros_like(p.numpy()) if value is None else value
+    state["step"] += 1
+    return state
+
+
 def _with_decay(p, g, weight_decay):
     return g + weight_decay * p.numpy() if weight_decay != 0 else g
 
@@ -55,12 +67,7 @@ class Adadelta(Optimizer):
             if g is None:
                 continue
             g = _with_decay(p, g, group["weight_decay"])
-            state = self.state.setdefault(p, {})
-            if not state:
-                state["step"] = 0
-                state["square_avg"] = np.zeros_like(p.numpy())
-                state["acc_delta"] = np.zeros_like(p.numpy())
-            state["step"] += 1
+            state = _counted_state(self, p, square_avg=None, acc_delta=None)
             v, u = state["square_avg"], state["acc_delta"]
             v *= rho
             v += (1 - rho) * (g * g)
@@ -105,12 +112,7 @@ class Adamax(Optimizer):
             if g is None:
                 continue
             g = _with_decay(p, g, group["weight_decay"])
-            state = self.state.setdefault(p, {})
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(p.numpy())
-                state["exp_inf"] = np.zeros_like(p.numpy())
-            state["step"] += 1
+            state = _counted_state(self, p, exp_avg=None, exp_inf=None)
             m, u = state["exp_avg"], state["exp_inf"]
             m *= beta1
             m += (1 - beta1) * g
@@ -164,11 +166,7 @@ class NAdam(Optimizer):
                 _subtract_inplace(p, lr * group["weight_decay"] * p.numpy())
             elif group["weight_decay"] != 0:
                 g = _with_decay(p, g, group["weight_decay"])
-            state = self.state.setdefault(p, {})
-            if not state:
-                state.update(step=0, mu_product=1.0, exp_avg=np.zeros_like(p.numpy()),
-                             exp_avg_sq=np.zeros_like(p.numpy()))
-            state["step"] += 1
+            state = _counted_state(self, p, mu_product=1.0, exp_avg=None, exp_avg_sq=None)
             t = state["step"]
             mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi))
             mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
