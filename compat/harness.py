@@ -62,8 +62,6 @@ PROGRAMS = {
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w])")
 # Text that differs on purpose or until another part lands; each is undone before comparing.
 KNOWN_TEXT_DIFFERENCES = [
-    # dtypes print as numpy's names (`print(t.dtype)` gives float32; PyTorch torch.float32)
-    (re.compile(r"torch\.(float(16|32|64)|int(8|16|32|64)|bool|uint8)\b"), r"\1"),
     # inside f-strings a shape prints as the plain tuple (see Size.__format__)
     (re.compile(r"torch\.Size\(\[([^\]]*)\]\)"), r"(\1)"),
 ]

@@ -1,7 +1,10 @@
 """dtypes and type promotion as PyTorch's (core/dtypes.py): every pair of operand kinds of the binary ops, unary float functions of ints, set_default_dtype, and 0-d tensors with dim=0/-1, each compared with torch."""
 
+import copy
 import itertools
 import operator
+import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -69,7 +72,7 @@ def test_binary_op_dtype_and_values_match_torch(left, right, op):
     expected = run(left, right, op, "torch")
     with np.errstate(all="ignore"):
         got = run(left, right, op, "tg")
-    assert got.dtype.name == torch_dtype_name(expected)
+    assert str(got.dtype) == str(expected.dtype)
     np.testing.assert_allclose(got.numpy().astype(np.float64),
                                expected.numpy().astype(np.float64), rtol=1e-3)
 
@@ -177,3 +180,97 @@ def test_a_planted_numpy_rule_is_caught(monkeypatch):
     planted = tg.tensor([1.5, 2.0]) ** tg.tensor([2, 3])
     expected = torch.tensor([1.5, 2.0]) ** torch.tensor([2, 3])
     assert planted.dtype.name != torch_dtype_name(expected)
+    assert str(planted.dtype) != str(expected.dtype)
+
+
+# -- the dtype objects: printed, compared and given to numpy as PyTorch's and numpy's ----------
+NAMES = ["float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64", "bool",
+         "float", "double", "half", "short", "int", "long"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dtypes_print_and_behave_as_torchs(name):
+    ours, theirs = getattr(tg, name), getattr(torch, name)
+    assert str(ours) == str(theirs) and repr(ours) == repr(theirs)
+    assert str(tg.zeros(2, dtype=ours).dtype) == str(torch.zeros(2, dtype=theirs).dtype)
+    for attribute in ("is_floating_point", "is_complex", "is_signed", "itemsize"):
+        assert getattr(ours, attribute) == getattr(theirs, attribute), attribute
+    t, reference = tg.ones(3, dtype=ours), torch.ones(3, dtype=theirs)
+    assert t.is_floating_point() == reference.is_floating_point()
+    assert t.is_complex() == reference.is_complex() and tg.is_complex(t) is False
+    assert tg.is_floating_point(t) == torch.is_floating_point(reference)
+    assert t.element_size() == reference.element_size()
+    assert t.type() == reference.type()
+
+
+@pytest.mark.parametrize("method", ["half", "short", "byte", "char", "float", "double", "long",
+                                    "int", "bool"])
+def test_the_conversion_methods_match_torch(method):
+    values = [0.0, 1.5, -2.0, 3.0]
+    got, expected = getattr(tg.tensor(values), method)(), getattr(torch.tensor(values), method)()
+    assert str(got.dtype) == str(expected.dtype)
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+def test_one_dtype_object_per_dtype_as_in_torch():
+    t = tg.tensor([1.0, 2.0])
+    assert t.dtype is tg.float32 and t.double().dtype is tg.float64 is tg.double
+    assert isinstance(t.dtype, tg.dtype) and tg.get_default_dtype() is tg.float32
+    assert pickle.loads(pickle.dumps(t.dtype)) is tg.float32
+    assert copy.deepcopy(t.dtype) is tg.float32 and copy.copy(tg.int64) is tg.int64
+
+
+def test_dtypes_are_numpy_dtypes_to_numpy_and_to_older_code():
+    """Equal and hashed as numpy's, accepted by numpy without a warning, numpy's attributes read."""
+    t = tg.tensor([1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.zeros(2, dtype=t.dtype).dtype == np.float32
+        assert np.arange(3).astype(t.dtype).dtype == np.float32
+        assert np.dtype(tg.int64) == np.int64 and np.finfo(t.dtype).eps == np.finfo(np.float32).eps
+    assert t.dtype == np.float32 and np.float32 == t.dtype and t.dtype == "float32"
+    assert np.dtype(np.float32) == t.dtype and t.dtype != np.float64 and t.dtype != tg.float64
+    assert {np.dtype(np.float32): "found"}[t.dtype] == "found" == {t.dtype: "found"}[np.dtype("float32")]
+    assert t.dtype in (np.dtype(np.float64), np.dtype(np.float32))
+    assert (t.dtype.kind, t.dtype.name, t.dtype.str) == ("f", "float32", "<f4")
+    assert t.dtype != "not a dtype" and t.dtype != None  # noqa: E711 (no error, only False)
+    assert tg.tensor([1, 2], dtype=np.int16).dtype is tg.int16
+
+
+def test_bfloat16_is_named_as_missing():
+    with pytest.raises(AttributeError, match="bfloat16.*float16"):
+        tg.bfloat16  # noqa: B018
+
+
+PAIRS = list(itertools.product(["float16", "float32", "float64", "uint8", "int32", "int64", "bool"],
+                               repeat=2))
+
+
+@pytest.mark.parametrize("a, b", PAIRS)
+def test_promote_types_and_can_cast_match_torch(a, b):
+    ours, theirs = (getattr(tg, a), getattr(tg, b)), (getattr(torch, a), getattr(torch, b))
+    assert str(tg.promote_types(*ours)) == str(torch.promote_types(*theirs))
+    assert tg.can_cast(*ours) == torch.can_cast(*theirs)
+
+
+@pytest.mark.parametrize("left", TENSORS + NUMBERS, ids=str)
+@pytest.mark.parametrize("right", TENSORS + NUMBERS, ids=str)
+def test_result_type_matches_torch(left, right):
+    expected = torch.result_type(operand(left, "torch"), operand(right, "torch"))
+    assert str(tg.result_type(operand(left, "tg"), operand(right, "tg"))) == str(expected)
+
+
+def test_finfo_and_iinfo_match_torch():
+    for name in ("float16", "float32", "float64"):
+        assert tg.finfo(getattr(tg, name)).eps == torch.finfo(getattr(torch, name)).eps
+        assert tg.finfo(getattr(tg, name)).max == torch.finfo(getattr(torch, name)).max
+    assert tg.finfo().eps == torch.finfo().eps
+    for name in ("uint8", "int8", "int16", "int32", "int64"):
+        assert tg.iinfo(getattr(tg, name)).max == torch.iinfo(getattr(torch, name)).max
+        assert tg.iinfo(getattr(tg, name)).min == torch.iinfo(getattr(torch, name)).min
+
+
+def test_a_numpy_styled_dtype_is_caught(monkeypatch):
+    """The printing comparisons above fail for a dtype printed numpy's way (float32)."""
+    monkeypatch.setattr(dtypes.DType, "__repr__", lambda self: self.dtype.name)
+    assert str(tg.tensor([1.0]).dtype) != str(torch.tensor([1.0]).dtype)

@@ -10,6 +10,7 @@ import importlib
 
 from .core import Generator, allclose, from_numpy, multinomial, randperm
 from .core import get_default_dtype, set_default_dtype
+from .core import DType, can_cast, finfo, float16, iinfo, int8, int16, promote_types, result_type, uint8
 from .core import bernoulli, get_rng_state, initial_seed, normal, poisson, set_rng_state
 from .core.rng import default as default_generator  # torch.default_generator (a tg.Generator)
 from .core import device, get_default_device, set_default_device
@@ -33,6 +34,8 @@ __all__ = [
     "Tensor", "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn",
     "randint", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "cat", "stack",
     "where", "maximum", "minimum", "float32", "float64", "int32", "int64", "bool_",
+    "float16", "int8", "int16", "uint8", "half", "short", "dtype", "finfo", "iinfo",
+    "promote_types", "result_type", "can_cast",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "grad", "detect_anomaly",
     "is_anomaly_enabled", "AnomalyError", "registry", "manual_seed", "gradcheck", "gradgradcheck",
     "check_rules", "GradcheckError", "save", "load",
@@ -96,3 +99,5 @@ def __getattr__(name):
 # PyTorch's dtype names (torch.float is float32, torch.long int64, torch.int int32). Last in
 # the file: from here on these names are dtypes, not Python's builtins, in this module.
 float, double, long, int, bool = float32, float64, int64, int32, bool_  # noqa: A001
+half, short = float16, int16
+dtype = DType  # the class, as torch.dtype: isinstance(t.dtype, tg.dtype)

@@ -21,6 +21,7 @@ MISSING_ATTRIBUTES = {
     "complex": _COMPLEX, "view_as_complex": _COMPLEX, "view_as_real": _COMPLEX,
     "quantization": _QUANT, "ao": _QUANT, "quantize_per_tensor": _QUANT, "qint8": _QUANT,
     "quint8": _QUANT, "qint32": _QUANT,
+    "bfloat16": "bfloat16 (numpy has no bfloat16; use tg.float16 or tg.float32)",
     "distributed": "distributed training (torch.distributed; run the program in one process)",
     "multiprocessing": "torch.multiprocessing (use Python's multiprocessing)",
     "amp": "mixed precision (torch.amp; everything runs in float32 on the CPU)",

@@ -28,13 +28,17 @@ Device = device  # the class under a name that does not shadow `device=` argumen
 from .rng import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from .sampling import bernoulli, normal, poisson
 from .tensor import Tensor, bool_, broadcast_shape, float32, float64, int32, int64
+from .tensor import float16, int8, int16, uint8
+from .dtypes import DType, can_cast, finfo, iinfo, promote_types
+from .dtypes import torch_result_type as result_type
 
 __all__ = [
     "autograd", "functional", "ops", "rng",
     "Tensor", "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn",
     "randint", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "cat", "stack",
     "where", "maximum", "minimum", "broadcast_shape", "float32", "float64", "int32", "int64",
-    "bool_", "Op", "registry", "backward", "backward_walk", "call_rule", "prepare_roots", "increment_version", "grad",
+    "bool_", "float16", "int8", "int16", "uint8", "DType", "can_cast", "finfo", "iinfo",
+    "promote_types", "result_type", "Op", "registry", "backward", "backward_walk", "call_rule", "prepare_roots", "increment_version", "grad",
     "topological_order", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "AnomalyError", "manual_seed", "torch_functions", "Generator",

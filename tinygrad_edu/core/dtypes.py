@@ -13,14 +13,107 @@ float dtype). numpy's rules differ (float32 with int64 gives float64), hence thi
     bool tensor     op  int64 tensor / Python int     -> int64
     int tensor      /   int tensor                    -> the default float dtype
     sigmoid, exp, log, ... of an int or bool tensor   -> the default float dtype
+
+The dtypes themselves are `DType` objects (tg.float32, t.dtype): each wraps a numpy dtype,
+prints as PyTorch's (`torch.float32`), and equals and hashes as the numpy dtype it wraps, so
+`t.dtype == np.float32`, `np.zeros(3, dtype=t.dtype)` and `{np.dtype("float32"): ...}[t.dtype]`
+all work (numpy reads a DType through its `.dtype` attribute).
 """
 
 import numbers
 
 import numpy as np
 
-__all__ = ["get_default_dtype", "set_default_dtype", "result_type", "floating",
+__all__ = ["DType", "as_dtype", "finfo", "iinfo", "get_default_dtype", "set_default_dtype",
+           "promote_types", "can_cast", "torch_result_type", "result_type", "floating",
            "number_dtype"]
+
+
+class DType:
+    """A tensor's element type, as torch.dtype: `torch.float32` when printed, the numpy
+    dtype it wraps when compared, hashed or given to numpy (`np.dtype(tg.float32)`).
+
+    One DType per numpy dtype (`t.dtype is tg.float32` holds, as in PyTorch). PyTorch's
+    attributes `is_floating_point`, `is_complex`, `is_signed` and `itemsize` are here; numpy's
+    (`kind`, `name`, `str`, ...) are read from the wrapped dtype, so older code keeps working.
+    """
+
+    __slots__ = ("dtype",)  # the numpy dtype; numpy reads it under this name
+
+    def __init__(self, numpy_dtype):
+        self.dtype = np.dtype(numpy_dtype)
+
+    def __repr__(self):
+        return f"torch.{self.dtype.name}"
+
+    def __str__(self):
+        return repr(self)
+
+    def __eq__(self, other):
+        if isinstance(other, DType):
+            return self.dtype == other.dtype
+        try:
+            return self.dtype == np.dtype(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __getattr__(self, name):  # numpy's attributes: kind, name, str, char, type, ...
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.dtype, name)
+
+    def __reduce__(self):  # pickled and copied as the same interned object
+        return as_dtype, (self.dtype.str,)
+
+    @property
+    def is_floating_point(self):
+        return self.dtype.kind == "f"
+
+    @property
+    def is_complex(self):
+        return self.dtype.kind == "c"
+
+    @property
+    def is_signed(self):
+        return self.dtype.kind in "fic"
+
+    @property
+    def itemsize(self):
+        """Bytes per element."""
+        return self.dtype.itemsize
+
+    def to_real(self):
+        return as_dtype(np.empty(0, self.dtype).real.dtype)
+
+    def to_complex(self):
+        return as_dtype(np.result_type(self.dtype, np.complex64))
+
+
+_INTERNED = {}
+
+
+def as_dtype(numpy_dtype):
+    """The one DType for a numpy dtype (or anything np.dtype accepts, such as a DType)."""
+    found = _INTERNED.get(numpy_dtype)
+    if found is None:
+        found = DType(numpy_dtype)
+        found = _INTERNED.setdefault(found.dtype, found)
+        _INTERNED[numpy_dtype] = found
+    return found
+
+
+def finfo(dtype=None):
+    """numpy's finfo of a float dtype (eps, max, min, tiny, ...); of the default float dtype
+    when none is given, as torch.finfo."""
+    return np.finfo(np.dtype(get_default_dtype() if dtype is None else dtype))
+
+
+def iinfo(dtype):
+    """numpy's iinfo of an integer dtype (max, min, bits), as torch.iinfo."""
+    return np.iinfo(np.dtype(dtype))
 
 _FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 _default_float = np.dtype(np.float32)
@@ -28,7 +121,7 @@ _default_float = np.dtype(np.float32)
 
 def get_default_dtype():
     """The dtype of floats made from Python numbers and of zeros(), randn(), ... (float32)."""
-    return _default_float
+    return as_dtype(_default_float)
 
 
 def set_default_dtype(dtype):
@@ -86,3 +179,27 @@ def floating(array):
     if array.dtype.kind in "fc":
         return array
     return array.astype(_default_float)
+
+
+def promote_types(type1, type2):
+    """torch.promote_types: the dtype of a binary op on two tensors of these dtypes."""
+    return as_dtype(result_type(np.empty(1, np.dtype(type1)), np.empty(1, np.dtype(type2))))
+
+
+def can_cast(from_, to):
+    """torch.can_cast: False when the cast goes down a category (float to int, int to bool)."""
+    return _category(np.dtype(from_)) <= _category(np.dtype(to))
+
+
+def torch_result_type(tensor1, tensor2):
+    """torch.result_type: the dtype of a binary op on these two tensors or Python numbers."""
+    def alone(number):  # a Python number's own dtype: bool, int64 or the default float
+        return number_dtype(number, np.dtype(np.bool_)) if isinstance(number, numbers.Integral) \
+            else _default_float
+    if not hasattr(tensor1, "dtype"):
+        tensor1, tensor2 = tensor2, tensor1
+    if not hasattr(tensor1, "dtype"):
+        return as_dtype(number_dtype(tensor2, alone(tensor1)))
+    if not hasattr(tensor2, "dtype"):
+        return as_dtype(number_dtype(tensor2, np.dtype(tensor1.dtype)))
+    return as_dtype(result_type(tensor1, tensor2))

@@ -19,20 +19,23 @@ from .shape_methods import ShapeMixin
 from .torch_methods import TorchMethodsMixin
 from .shapes import _normalize_dims, broadcast_shape
 
-__all__ = ["Tensor", "broadcast_shape", "float32", "float64", "int32", "int64", "bool_"]
+__all__ = ["Tensor", "broadcast_shape", "float16", "float32", "float64", "uint8", "int8", "int16",
+           "int32", "int64", "bool_"]
 
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-int32 = np.dtype(np.int32)
-int64 = np.dtype(np.int64)
-bool_ = np.dtype(np.bool_)
+# PyTorch's dtypes, each a DType wrapping a numpy dtype (core/dtypes.py): print(t.dtype) gives
+# torch.float32, and numpy takes them wherever it takes a dtype
+float16, float32, float64 = (dtypes.as_dtype(d) for d in (np.float16, np.float32, np.float64))
+uint8, int8, int16 = (dtypes.as_dtype(d) for d in (np.uint8, np.int8, np.int16))
+int32, int64, bool_ = (dtypes.as_dtype(d) for d in (np.int32, np.int64, np.bool_))
 
 _DTYPE_NAMES = {"float": float32, "float32": float32, "double": float64, "float64": float64,
                 "int": int64, "long": int64, "int64": int64, "int32": int32, "bool": bool_}
 
 
 _TYPE_NAMES = {float32: "torch.FloatTensor", float64: "torch.DoubleTensor",
-               int64: "torch.LongTensor", int32: "torch.IntTensor", bool_: "torch.BoolTensor"}
+               float16: "torch.HalfTensor", int64: "torch.LongTensor", int32: "torch.IntTensor",
+               int16: "torch.ShortTensor", int8: "torch.CharTensor", uint8: "torch.ByteTensor",
+               bool_: "torch.BoolTensor"}
 
 
 def _as_dtype(dtype):
@@ -178,7 +181,8 @@ class Tensor(ReduceMixin, ShapeMixin, TorchMethodsMixin, InPlaceMixin):
 
     @property
     def dtype(self):
-        return self._data.dtype
+        """The element type, as torch.float32 (a DType: equal to the numpy dtype it wraps)."""
+        return dtypes.as_dtype(self._data.dtype)
 
     @property
     def is_leaf(self):

@@ -42,6 +42,7 @@ _FUNCTIONS = {
     "sort": "(values, indices) sorted along dim", "argsort": "the indices that sort x",
     "topk": "(values, indices) of the k largest", "numel": "the element count",
     "allclose": "all |a − b| ≤ atol + rtol·|b|",
+    "is_floating_point": "whether the dtype is a float one", "is_complex": "False (real dtypes)",
     # shapes, picking and placing
     "reshape": "x with a new shape", "flatten": "x flattened", "squeeze": "size-1 dims removed",
     "unsqueeze": "a size-1 dim added", "transpose": "two dims swapped", "t": "a matrix transposed",

@@ -62,6 +62,29 @@ class TorchMethodsMixin:
             return format(self.item(), spec)
         return object.__format__(self, spec)
 
+    # -- dtypes --------------------------------------------------------------------------------
+    def half(self):
+        return self.to(np.float16)
+
+    def short(self):
+        return self.to(np.int16)
+
+    def byte(self):
+        return self.to(np.uint8)
+
+    def char(self):
+        return self.to(np.int8)
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def is_complex(self):
+        return self.dtype.is_complex
+
+    def element_size(self):
+        """Bytes per element (4 for float32)."""
+        return self.dtype.itemsize
+
     # -- shapes and sizes ------------------------------------------------------------------------
     def ndimension(self):
         return self.ndim
