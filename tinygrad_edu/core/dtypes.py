@@ -35,7 +35,8 @@ class DType:
 
     One DType per numpy dtype (`t.dtype is tg.float32` holds, as in PyTorch). PyTorch's
     attributes `is_floating_point`, `is_complex`, `is_signed` and `itemsize` are here; numpy's
-    (`kind`, `name`, `str`, ...) are read from the wrapped dtype, so older code keeps working.
+    `kind`, `name`, `str`, `char`, `type` and `byteorder` are read from the wrapped dtype, so
+    code written for numpy's dtypes keeps working (any other: `np.dtype(t.dtype).attribute`).
     """
 
     __slots__ = ("dtype",)  # the numpy dtype; numpy reads it under this name
@@ -50,8 +51,8 @@ class DType:
         return repr(self)
 
     def __eq__(self, other):
-        if isinstance(other, DType):
-            return self.dtype == other.dtype
+        if other.__class__ is DType:  # the usual case first: a dtype check in an op
+            return self is other or self.dtype == other.dtype
         try:
             return self.dtype == np.dtype(other)
         except (TypeError, ValueError):
@@ -60,10 +61,13 @@ class DType:
     def __hash__(self):
         return hash(self.dtype)
 
-    def __getattr__(self, name):  # numpy's attributes: kind, name, str, char, type, ...
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.dtype, name)
+    # numpy's attributes, read from the wrapped dtype (for code written for numpy's dtypes)
+    kind = property(lambda self: self.dtype.kind)
+    name = property(lambda self: self.dtype.name)
+    str = property(lambda self: self.dtype.str)
+    char = property(lambda self: self.dtype.char)
+    type = property(lambda self: self.dtype.type)
+    byteorder = property(lambda self: self.dtype.byteorder)
 
     def __reduce__(self):  # pickled and copied as the same interned object
         return as_dtype, (self.dtype.str,)
@@ -86,10 +90,8 @@ class DType:
         return self.dtype.itemsize
 
     def to_real(self):
-        return as_dtype(np.empty(0, self.dtype).real.dtype)
-
-    def to_complex(self):
-        return as_dtype(np.result_type(self.dtype, np.complex64))
+        """The dtype itself (tinygrad_edu's dtypes are all real)."""
+        return self
 
 
 _INTERNED = {}
