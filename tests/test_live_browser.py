@@ -262,6 +262,22 @@ def test_the_static_page_of_a_finished_run(browser, tmp_path):
     assert browser.execute_script("return document.querySelectorAll('#graph svg').length;") == 1
 
 
+def test_the_pages_own_words_in_spanish(browser, tmp_path):
+    """live.js's status line and graph caption follow tg.set_language, as the page's text does."""
+    with tg.language("es"):
+        run = Run(tmp_path)
+        until(lambda: run.watch.steps > 40)
+        open_live(browser, run)
+        browser.find_element("id", "pause").click()
+        until(lambda: browser.find_element("id", "status").text == "en pausa")
+        browser.find_element("id", "resume").click()
+        until(lambda: browser.find_element("id", "status").text == "entrenando")
+        path = run.stop()
+    browser.get("file://" + os.path.abspath(path))
+    assert browser.find_element("id", "status").text == "entrenamiento terminado (una copia estática)"
+    assert browser.find_element("id", "graph-step").text.startswith("dibujado en el paso ")
+
+
 # ----- the whole training step, forward, cost, backward, update --------------------------------
 
 def numbers(text):

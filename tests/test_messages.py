@@ -235,6 +235,11 @@ def test_the_bp_report_speaks_spanish_on_request(monkeypatch):
     assert "BP2 en la capa 2" in wrong and "el error oculto δˡ" in wrong and "revisa la derivada" in wrong
 
 
+def read_resource_text(name):
+    from tinygrad_edu.live.page import read_resource
+    return read_resource("/" + name)[0].decode("utf-8")
+
+
 def test_the_live_page_speaks_spanish_on_request():
     from tinygrad_edu.live.page import page_html
     english = page_html()
@@ -245,3 +250,5 @@ def test_the_live_page_speaks_spanish_on_request():
     for words in ("❚❚ Pausa", "Empujar un peso", "Frontera de decisión", "actualización / peso"):
         assert words in spanish and words not in english
     assert "❚❚ Pause" in english and "❚❚ Pause" not in spanish
+    assert "en pausa" in spanish and "otras métricas" in spanish and "en pausa" not in english
+    assert '"paused"' not in read_resource_text("live.js")  # live.js's own words come from the page

@@ -10,6 +10,9 @@
 
 (function () {
   "use strict";
+  // The words this script writes (status line, chart labels) in the learner's language
+  // (core/messages: live.words.*), from the page's <body data-words>.
+  var WORDS = JSON.parse(document.body.getAttribute("data-words"));
 
   var COLORS = ["#1565c0", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#795548"];
   var CLASS_COLORS = [[33, 150, 243], [244, 67, 54], [76, 175, 80], [255, 152, 0],
@@ -79,7 +82,7 @@
     context.fillStyle = "#555";
     context.fillText(number(yMax, 3), 2, top + 4);
     context.fillText(number(yMin, 3), 2, height - bottom);
-    context.fillText("step " + xMax, width - right - 70, height - 8);
+    context.fillText(WORDS.step + " " + xMax, width - right - 70, height - 8);
     names.forEach(function (name, index) {
       var color = COLORS[index % COLORS.length];
       var points = series[name];
@@ -100,9 +103,9 @@
   }
 
   function drawCharts() {
-    drawChart(element("loss-chart"), chartSeries("loss"), "cost");
-    drawChart(element("accuracy-chart"), chartSeries("accuracy"), "accuracy");
-    drawChart(element("other-chart"), chartSeries("other"), "other metrics");
+    drawChart(element("loss-chart"), chartSeries("loss"), WORDS.cost);
+    drawChart(element("accuracy-chart"), chartSeries("accuracy"), WORDS.accuracy);
+    drawChart(element("other-chart"), chartSeries("other"), WORDS.other);
   }
 
   function addPoints(points) {
@@ -250,7 +253,7 @@
     if (graph.error) { element("graph-step").textContent = graph.error; return; }
     element("graph").innerHTML = graph.svg;  // graphviz's SVG: its labels are XML-escaped
     element("graph").setAttribute("data-step", String(graph.step));
-    element("graph-step").textContent = "drawn at step " + graph.step;
+    element("graph-step").textContent = WORDS.drawn_at + " " + graph.step;
   }
 
   function showNudge(result) {
@@ -281,7 +284,7 @@
     document.body.setAttribute("data-paused", String(!!control.paused));
     document.body.setAttribute("data-lr", String(control.lr));
     if (document.body.getAttribute("data-mode") === "live") {
-      element("status").textContent = control.paused ? "paused" : "training";
+      element("status").textContent = control.paused ? WORDS.paused : WORDS.training;
     }
   }
 
@@ -324,7 +327,7 @@
                               body: JSON.stringify(request)})
       .then(function (response) { return response.json(); })
       .then(function (answer) { if (answer.error) { element("message").textContent = answer.error; } })
-      .catch(function () { element("message").textContent = "the run's server is gone"; });
+      .catch(function () { element("message").textContent = WORDS.server_gone; });
   }
 
   function connect() {
@@ -343,14 +346,14 @@
       element("message").textContent = failure.action + ": " + failure.error;
     });
     source.onerror = function () {
-      element("status").textContent = "disconnected (the run ended or its server stopped)";
+      element("status").textContent = WORDS.disconnected;
       if (source.readyState === EventSource.CLOSED) { source.close(); }
     };
   }
 
   function finished() {
     document.body.setAttribute("data-mode", "finished");
-    element("status").textContent = "finished run (a static copy)";
+    element("status").textContent = WORDS.finished;
     element("controls").querySelectorAll("button, input").forEach(function (b) { b.disabled = true; });
     element("nudge-go").disabled = true;
   }

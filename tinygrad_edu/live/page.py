@@ -13,7 +13,10 @@ from ..core import say
 
 __all__ = ["page_html", "read_resource", "json_for_script"]
 
-_PLACEHOLDER = re.compile(r"__(TITLE|STYLE|SCRIPT|STATE|T\.[a-z_]+)__")
+_PLACEHOLDER = re.compile(r"__(TITLE|STYLE|SCRIPT|STATE|WORDS|T\.[a-z_]+)__")
+# the words live.js writes itself (status line, chart labels), as live.words.<name>
+_SCRIPT_WORDS = ("step", "cost", "accuracy", "other", "drawn_at", "paused", "training",
+                 "server_gone", "disconnected", "finished")
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
           ".html": "text/html; charset=utf-8"}
 _FILES = ("live.html", "live.js", "live.css")
@@ -35,7 +38,10 @@ def page_html(state=None):
     title = (state or {}).get("title", "Watch it learn")
     parts = {"TITLE": html.escape(title), "STYLE": _package_file("live.css"),
              "SCRIPT": _package_file("live.js"),
-             "STATE": "" if state is None else json_for_script(state)}
+             "STATE": "" if state is None else json_for_script(state),
+             "WORDS": html.escape(json.dumps({name: say("live.words." + name)
+                                              for name in _SCRIPT_WORDS}, ensure_ascii=False),
+                                  quote=True)}
 
     def fill(match):  # __T.name__: the catalogue's live.<name>, in the learner's language
         name = match.group(1)
