@@ -33,6 +33,7 @@ BASELINES = [
     ("best network", 0.9979, "the lecture's best result (Wan et al. 2013)"),
 ]
 """The lecture's reference points for accuracy on the 10,000 MNIST test images."""
+_ROW_KEYS = ("random", "darkness", "svm", "best")  # BASELINES' rows in the catalogue: main.row.*
 
 DEFAULT_LR = {
     ("sgd", "quadratic"): 3.0, ("sgd", "cross_entropy"): 0.5, ("sgd", "log_likelihood"): 0.5,
@@ -192,11 +193,12 @@ def _build_network(args):
         nn.init.init_lecture(model, scaled=args.init == "scaled")
     cost = make_cost(args.cost)
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr, args.momentum)
-    print(f"network: {model}".replace("\n", "\n  "))
-    print(f"cost {args.cost}, {args.optimizer} with η = {args.lr:g}, mini-batches of "
-          f"{args.batch_size}, λ = {args.l2:g}, init {args.init}, "
-          f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
-          + (f", patience {args.patience}" if args.patience else ""))
+    print(say("main.network", model=model).replace("\n", "\n  "))
+    print(say("main.setup", cost=args.cost, optimizer=args.optimizer, lr=f"{args.lr:g}",
+              batch=args.batch_size, l2=f"{args.l2:g}", init=args.init,
+              epochs=say("main.epochs_one") if args.epochs == 1 else
+              say("main.epochs_many", n=args.epochs))
+          + (say("main.patience", n=args.patience) if args.patience else ""))
     return model, cost, optimizer
 
 
@@ -240,14 +242,16 @@ def _test(args, model, test, history):
     print("\n" + say("main.test", accuracy=_percent(test_accuracy).strip(),
                      correct=f"{result['correct']:,}", n=f"{result['n']:,}"))
     print(say("main.baselines"))
-    rows = [(name, darkness if name == "average darkness" else value, note)
-            for name, value, note in BASELINES]
+    # each row's name and note in the learner's language (main.row.<key>.*), BASELINES' values
+    rows = [(key, darkness if key == "darkness" else value, {})
+            for key, (_, value, _) in zip(_ROW_KEYS, BASELINES)]
     shape = f"784-{args.hidden}-10" if args.arch == "mlp" else f"conv-{args.hidden}-10"
-    rows.insert(3, ("this network", test_accuracy,
-                    f"{shape}, weights of epoch {history.best_epoch} of {history.epochs_run}"))
-    for name, value, note in rows:
-        marker = "  <--" if name == "this network" else ""
-        print(f"  {name:<18} {_percent(value)}   {note}{marker}")
+    rows.insert(3, ("this", test_accuracy,
+                    {"shape": shape, "epoch": history.best_epoch, "epochs": history.epochs_run}))
+    for key, value, values in rows:
+        marker = "  <--" if key == "this" else ""
+        print(f"  {say(f'main.row.{key}.name'):<18} {_percent(value)}   "
+              f"{say(f'main.row.{key}.note', **values)}{marker}")
     return result, darkness
 
 
@@ -278,10 +282,7 @@ def _draw_graph(args, model, cost, train):
                          title="the cost of one mini-batch of the lecture's network")
     except viz.GraphvizNotFound:
         graph = path_stem + ".dot"
-        print(f"graphviz's `dot` is missing, so the graph was written as DOT text to {graph}; "
-              f"install graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew "
-              f"install graphviz) and render it with `dot -Tsvg {graph} -o "
-              f"{graph[:-4]}.svg`")
+        print(say("main.no_dot", path=graph, svg=graph[:-4] + ".svg"))
     else:
         print(say("main.drew", path=graph))
     return graph
