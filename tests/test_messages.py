@@ -147,7 +147,7 @@ def test_explain_speaks_spanish_on_request_with_the_same_steps_and_numbers(markd
 
 def _error_of(make, language):
     with tg.language(language):
-        with pytest.raises((ValueError, RuntimeError)) as info:
+        with pytest.raises((ValueError, RuntimeError, TypeError)) as info:
             make()
     return info.type, str(info.value)
 
@@ -169,6 +169,14 @@ ERRORS = [
     (lambda: tg.ones(2, requires_grad=True).add_(1), "una hoja (leaf Variable)", "add_"),
     (lambda: tg.ones(2, 2, requires_grad=True)[0].mul_(2), "una vista de una hoja", "mul_"),
     (_modified_after_saving, "fue modificada por una operación en el lugar", "Mul guardó"),
+    (lambda: tg.ones(2, 3).reshape(4), "no se puede cambiar a", "(2, 3) (6 elementos)"),
+    (lambda: tg.ones(2).item(), "solo un tensor de un elemento", "(2,)"),
+    (lambda: tg.nn.CrossEntropyLoss()(tg.ones(2, 3), tg.tensor([0, 5])),
+     "está fuera del rango de 3 clases", "[0, 2]"),
+    (lambda: tg.nn.BCELoss()(tg.ones(2, 3, dtype=tg.int64), tg.ones(2, 3)),
+     "debe ser un tensor de floats", "int64"),
+    (lambda: tg.nn.Linear(2, 3).load_state_dict({"weight": tg.ones(3, 3), "extra": tg.ones(1)}),
+     "no se cargó nada porque", "faltan las claves: ['bias']"),
 ]
 
 

@@ -106,6 +106,5 @@ def _resolve_shape(shape, size, old_shape):
                              f"{shape}")
         shape = tuple(size // known if s == -1 else s for s in shape)
     elif known != size:
-        raise ValueError(f"reshape: shape {old_shape} ({size} elements) cannot be reshaped to "
-                         f"{shape} ({known} elements); the number of elements must stay the same")
+        raise ValueError(say("error.reshape", old=old_shape, size=size, new=shape, known=known))
     return tuple(shape)

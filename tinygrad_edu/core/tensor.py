@@ -13,6 +13,7 @@ import numpy as np
 from . import autograd, dtypes, guardrails, ops
 from . import devices as _device
 from . import printing
+from .messages import say
 from .inplace import InPlaceMixin
 from .reduce_methods import ReduceMixin
 from .shape_methods import ShapeMixin
@@ -216,8 +217,7 @@ class Tensor(ReduceMixin, ShapeMixin, TorchMethodsMixin, InPlaceMixin):
 
     def item(self):
         if self._data.size != 1:
-            raise ValueError(f"item: only a tensor with one element can be converted to a Python "
-                             f"number, this one has shape {self.shape}; index it or reduce it")
+            raise ValueError(say("error.item", shape=self.shape))
         return self._data.reshape(()).item()
 
     def numpy(self):

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..core import Tensor, guardrails, where
+from ..core import Tensor, guardrails, say, where
 
 __all__ = ["one_hot", "sigmoid_logits", "softmax_logits"]
 
@@ -21,8 +21,7 @@ def _check_input(x, name):
         raise TypeError(f"{name}: expected the model's output as a Tensor, got a "
                         f"{type(x).__name__}")
     if x.dtype.kind != "f":
-        raise TypeError(f"{name}: the model's output must be a float tensor, got "
-                        f"{x.dtype.name}; use .float()")
+        raise TypeError(say("error.loss_float", loss=name, dtype=x.dtype.name))
 
 def _target_array(target):
     """The numpy array of a target given as a Tensor, numpy array or list."""
@@ -50,13 +49,10 @@ def _check_indices(indices, num_classes, name, input_shape, ignore_index=None):
     if bad.any():
         position = tuple(int(i) for i in np.argwhere(bad)[0])
         value = int(indices[position]) if indices.ndim else int(indices)
-        hint = ""
-        if num_classes == 1:
-            hint = ("; with a single output neuron pass the 0/1 targets as floats of the "
-                    "output's shape (for example y.float().reshape(-1, 1))")
-        raise ValueError(f"{name}: class index {value} (at position {position}) is out of range "
-                         f"for {num_classes} classes (input of shape {input_shape}); class "
-                         f"indices must be in [0, {num_classes - 1}]{hint}")
+        hint = say("error.class_index_one_output") if num_classes == 1 else ""
+        raise ValueError(say("error.class_index", loss=name, value=value, position=position,
+                             classes=num_classes, shape=input_shape, last=num_classes - 1)
+                         + hint)
 
 
 def one_hot(indices, num_classes=-1, dtype=None):

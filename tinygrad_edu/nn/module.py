@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from ..core import Device, Tensor, as_device, is_device_name, no_grad
+from ..core import Device, Tensor, as_device, is_device_name, no_grad, say
 
 __all__ = ["Parameter", "Module", "IncompatibleKeys", "functional_call", "RemovableHandle"]
 
@@ -486,9 +486,9 @@ class Module:
         unexpected = [key for key in state_dict if key not in own]
         problems, arrays = [], {}
         if strict and missing:
-            problems.append(f"missing keys: {missing}")
+            problems.append(say("error.state_missing", keys=missing))
         if strict and unexpected:
-            problems.append(f"unexpected keys: {unexpected}")
+            problems.append(say("error.state_unexpected", keys=unexpected))
         for key, target in own.items():
             if key not in state_dict:
                 continue
@@ -498,16 +498,13 @@ class Module:
                 problems.append(f"{key}: cannot use the value ({error})")
                 continue
             if array.shape != target.shape:
-                problems.append(f"shape mismatch for {key}: the checkpoint has "
-                                f"{tuple(array.shape)}, the model has {tuple(target.shape)}")
+                problems.append(say("error.state_shape", name=key, file=tuple(array.shape),
+                                    model=tuple(target.shape)))
                 continue
             arrays[key] = array
         if problems:
-            raise RuntimeError(
-                f"{type(self).__name__}.load_state_dict: nothing was loaded because\n  "
-                + "\n  ".join(problems)
-                + "\n  fix: load a checkpoint of the same architecture, or pass strict=False to "
-                  "skip missing and unexpected keys")
+            raise RuntimeError(say("error.state_dict", module=type(self).__name__,
+                                   problems="\n  ".join(problems)))
         for key, array in arrays.items():
             target = own[key]
             # astype: cast as numpy's copyto(casting="unsafe") would (copy_ accepts only
