@@ -14,7 +14,9 @@ then --steps timed steps, reported as ms/step. The rounds are interleaved (the o
 systems alternates from round to round), so a noisy neighbour slows them alike; the table
 shows the median over rounds. Both systems start from the same weights (drawn here, PyTorch's
 uniform ±1/√fan_in) and see the same batches. A separate check runs --check-steps steps of
-both in one process and prints the largest weight difference and both losses.
+both in one process and prints the largest weight difference and both losses, in float32
+and again in float64 (where the systems must agree to round-off: float32's own round-off,
+amplified over 100 steps of BatchNorm with momentum, moves W4-bn's weights by 3e-2).
 
 Usage:
     .venv/bin/python benchmarks/bench_conv.py                 # 5 rounds (a few minutes)
@@ -224,11 +226,19 @@ def time_in_fresh_process(system, workload, steps):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def agreement(workload, steps):
-    """Largest weight difference and both losses after the same `steps` steps."""
+def agreement(workload, steps, float64=False):
+    """Largest weight difference and both losses after the same `steps` steps (in float64
+    with float64=True: float32 round-off, amplified over many steps of BatchNorm with momentum,
+    makes float32 runs drift apart by 3e-2 in 100 steps while float64 runs agree to 1e-13)."""
     images, labels = load_images()
+    if float64:
+        images = images.astype(np.float64)
     order = batches(len(images), steps, 3)
-    runners = {name: make(name, workload) for name in SYSTEMS if name != "torch" or torch}
+    names = ["tinygrad_edu", "torch"] if float64 else list(SYSTEMS)
+    runners = {name: make(name, workload) for name in names if name != "torch" or torch}
+    if float64:
+        for runner in runners.values():
+            runner.model.double()
     losses = {name: runner.steps(images, labels, order) for name, runner in runners.items()}
     if "torch" not in runners:
         return None, losses
@@ -262,8 +272,9 @@ def main(argv=None):
                     time_in_fresh_process(system, workload, args.steps))
     header = f"{'workload':10s}" + "".join(f"{s:>16s}" for s in systems)
     both = "torch" in systems and "tinygrad_edu" in systems
-    print(header + ("   tg ÷ torch   weights differ by   losses (tg, torch)" if both else ""))
-    print("-" * (len(header) + (58 if both else 0)))
+    print(header + ("   tg ÷ torch   weights differ by   losses (tg, torch)   in float64"
+                    if both else ""))
+    print("-" * (len(header) + (72 if both else 0)))
     rows = {}
     for workload in args.workloads:
         medians = {s: statistics.median(times[workload, s]) for s in systems}
@@ -271,8 +282,10 @@ def main(argv=None):
         line = f"{workload:10s}" + "".join(f"{medians[s]:>16.2f}" for s in systems)
         if both:
             difference, losses = agreement(workload, args.check_steps)
+            difference64, _ = agreement(workload, args.check_steps, float64=True)
             line += (f"   {medians['tinygrad_edu'] / medians['torch']:>10.2f}   "
-                     f"{difference:>17.1e}   {losses['tinygrad_edu']:.4f}, {losses['torch']:.4f}")
+                     f"{difference:>17.1e}   {losses['tinygrad_edu']:.4f}, {losses['torch']:.4f}"
+                     f"   {difference64:>10.1e}")
         print(line)
     print(f"\nevery sample (ms/step): " + "; ".join(
         f"{w} {s} " + ",".join(f"{t:.1f}" for t in times[w, s]) for w, s in times))
