@@ -10,9 +10,11 @@ Each round starts one fresh Python process per mode, alternating which goes firs
         process reading /events, as a browser would; --client chromium uses a real headless
         Chromium instead).
 
-It prints the median seconds of each mode, the ratio on ÷ off, and the share of the "on"
-run's time spent inside watch.step() (the training thread's own cost of the page, which a
-loaded machine's noise touches less than the wall-time ratio), for
+The child processes do not import torch (a learner's script does not; see CHILD). It prints
+the median seconds of each mode, the ratio on ÷ off, the same ratio of the training thread's
+CPU time (time.thread_time: the time the loop itself took, without the time other programs
+held the CPU), and the share of the "on" run's time spent inside watch.step() (the training
+thread's own cost of the page, which a loaded machine's noise touches less still), for
   W1    784-30-10 sigmoid, quadratic cost, SGD η = 3.0, mini-batch 10, one epoch of the
         60,000 training images (6,000 steps);
   toy   make_moons(2000, noise=0.15), 2-16-2 tanh, cross-entropy, SGD 0.3, mini-batch 10,
@@ -37,6 +39,10 @@ CHILD = r"""
 import json, os, subprocess, sys, tempfile, time
 sys.path.insert(0, {tree!r})
 sys.path.insert(1, {benchmarks!r})
+# A learner's training script does not import torch, and bench_mnist would: with torch's
+# 150,000 objects in the process, each full garbage collection takes ~50 ms instead of ~8 ms,
+# and the page's few long-lived objects make one fall inside a short run
+sys.modules["torch"] = None
 import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
@@ -87,7 +93,7 @@ step = watch.step if watch is not None else None
 for index in order[:50]:                                   # warm-up, as bench_mnist does
     loss = loss_fn(model(tg.Tensor(images[index])), tg.Tensor(targets[index]))
 clock, in_step = time.perf_counter, 0.0
-started = clock()
+started, started_cpu = clock(), time.thread_time()
 for _ in range(epochs):
     for index in order:
         loss = loss_fn(model(tg.Tensor(images[index])), tg.Tensor(targets[index]))
@@ -98,7 +104,7 @@ for _ in range(epochs):
             before = clock()
             step(loss=loss)
             in_step += clock() - before
-seconds = clock() - started
+seconds, cpu = clock() - started, time.thread_time() - started_cpu
 updates = 0
 if watch is not None:
     updates = len(watch.state()["series"].get("loss", []))
@@ -107,7 +113,7 @@ if watch is not None:
         reader.quit()
     else:
         reader.wait(30)
-print(json.dumps({{"seconds": seconds, "updates": updates, "in_step": in_step}}))
+print(json.dumps({{"seconds": seconds, "cpu": cpu, "updates": updates, "in_step": in_step}}))
 """
 
 
@@ -129,22 +135,25 @@ def main(argv=None):
     args = parser.parse_args(argv)
     results = {}
     for workload in args.workloads.split(","):
-        samples = {"off": [], "on": []}
+        samples, cpu = {"off": [], "on": []}, {"off": [], "on": []}
         updates, shares = [], []
         for round_number in range(args.rounds):
             modes = ("off", "on") if round_number % 2 == 0 else ("on", "off")
             for mode in modes:
                 found = run(workload, mode, args.examples, args.client, not args.no_graph)
                 samples[mode].append(found["seconds"])
+                cpu[mode].append(found["cpu"])
                 if mode == "on":
                     updates.append(found["updates"])
                     shares.append(found["in_step"] / found["seconds"])
         off, on = statistics.median(samples["off"]), statistics.median(samples["on"])
         share = statistics.median(shares)
-        results[workload] = {"off": off, "on": on, "ratio": on / off,
+        cpu_ratio = statistics.median(cpu["on"]) / statistics.median(cpu["off"])
+        results[workload] = {"off": off, "on": on, "ratio": on / off, "cpu_ratio": cpu_ratio,
                              "updates": statistics.median(updates), "in_step": share}
         print(f"{workload:>4}: without the page {off:7.3f} s, with it {on:7.3f} s, "
               f"ratio {on / off:.3f} ({(on / off - 1) * 100:+.1f}%); "
+              f"training thread's CPU time {(cpu_ratio - 1) * 100:+.1f}%; "
               f"{100 * share:.1f}% of the run inside watch.step(); "
               f"{statistics.median(updates):.0f} updates pushed "
               f"(medians of {args.rounds} interleaved rounds; client: {args.client}"
