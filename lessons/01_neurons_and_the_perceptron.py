@@ -44,7 +44,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.perceptron import Perceptron, truth_table
-from lesson_tools import LECTURE, Lesson
+from lesson_tools import LECTURE, Lesson, say, translated
 
 lesson = Lesson("01_neurons_and_the_perceptron")
 
@@ -61,8 +61,8 @@ lesson = Lesson("01_neurons_and_the_perceptron")
 # %%
 def show_step(p, x, target):
     z, y = p.weighted_sum(x), p.predict(x)
-    print(f"  x = {x.astype(int).tolist()}: x·w + b = {z:+.2f} → y = {y}, want {target}"
-          + ("" if y == target else "   MISTAKE"))
+    say("  x = {x}: x·w + b = {z:+.2f} → y = {y}, want {target}{mistake}", x=x.astype(int).tolist(),
+        z=z, y=y, target=target, mistake="" if y == target else "   " + translated("MISTAKE"))
     return z, y
 
 
@@ -71,7 +71,7 @@ p = Perceptron(2, lr=LECTURE["and_rate"], weights=list(LECTURE["and_start_weight
 X, d = truth_table("AND")
 trace = []
 for epoch in range(1, 6):
-    print(f"epoch {epoch}: w = {p.weights.round(4).tolist()}, b = {p.bias}")
+    say("epoch {epoch}: w = {w}, b = {b}", epoch=epoch, w=p.weights.round(4).tolist(), b=p.bias)
     mistakes = 0
     for x, target in zip(X, d):
         z, y = show_step(p, x, int(target))
@@ -79,7 +79,7 @@ for epoch in range(1, 6):
         if y != target:
             mistakes += 1
             p.update(x, int(target))
-            print(f"    w ← w + r (d − y) x = {p.weights.round(4).tolist()}")
+            say("    w ← w + r (d − y) x = {w}", w=p.weights.round(4).tolist())
     if mistakes == 0:
         break
 lesson.record("and_weighted_sums", trace)
@@ -108,8 +108,9 @@ for ax, gate in zip(axes, ("AND", "OR", "NAND", "XOR")):
     history = q.fit(X, d, max_epochs=lesson.pick(30, 100))
     errors = [h.errors for h in history]
     gates[gate] = {"converged": errors[-1] == 0, "epochs": len(errors), "mistakes": errors}
-    print(f"{gate:>4}: mistakes per epoch {errors[:12]}{' …' if len(errors) > 12 else ''} → "
-          f"w = {q.weights.round(2).tolist()}, b = {q.bias:.2f}")
+    say("{gate:>4}: mistakes per epoch {mistakes}{more} → w = {w}, b = {b:.2f}", gate=gate,
+        mistakes=errors[:12], more=" …" if len(errors) > 12 else "", w=q.weights.round(2).tolist(),
+        b=q.bias)
     ax.scatter(X[:, 0], X[:, 1], c=["white" if t == 0 else "black" for t in d],
                edgecolors="black", s=120, zorder=3)
     xs = np.linspace(-0.5, 1.5, 50)
@@ -146,7 +147,8 @@ def step(z):
 X, d = truth_table("XOR")
 hidden = np.stack([step(X @ [1, 1] - 0.5), step(X @ [-1, -1] + 1.5)], axis=1)  # OR, NAND
 by_hand = step(hidden @ [1, 1] - 1.5)                                            # AND
-print("XOR by hand from OR, NAND and AND perceptrons:", by_hand.tolist(), "want", d.tolist())
+say("XOR by hand from OR, NAND and AND perceptrons: {xor} want {want}", xor=by_hand.tolist(),
+    want=d.tolist())
 lesson.record("xor_by_hand", by_hand)
 
 tg.manual_seed(0)
@@ -159,7 +161,8 @@ for _ in range(lesson.pick(1500, 3000)):
     opt.zero_grad(); loss.backward(); opt.step()
     losses.append(loss.item())
 outputs = net(inputs).numpy().ravel()
-print("the 2-4-1 network's outputs:", outputs.round(3).tolist(), "→", (outputs > 0.5).astype(int).tolist())
+say("the 2-4-1 network's outputs: {outputs} → {rounded}", outputs=outputs.round(3).tolist(),
+    rounded=(outputs > 0.5).astype(int).tolist())
 lesson.record("xor_network_outputs", outputs)
 lesson.record("xor_network_losses", losses[::50])
 
@@ -172,6 +175,6 @@ lesson.record("xor_network_losses", losses[::50])
 
 # %%
 nand = Perceptron(2, lr=0.1, weights=[-2, -2], bias=3).predict(truth_table("NAND")[0])
-print("the lecture's NAND perceptron w = (−2, −2), b = 3:", nand.tolist())
+say("the lecture's NAND perceptron w = (−2, −2), b = 3: {outputs}", outputs=nand.tolist())
 lesson.record("nand_by_hand", nand)
 lesson.finish()

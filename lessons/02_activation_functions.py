@@ -38,7 +38,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
-from lesson_tools import LECTURE, Lesson
+from lesson_tools import LECTURE, Lesson, say
 
 lesson = Lesson("02_activation_functions")
 
@@ -73,7 +73,8 @@ left.set_title("the six activation functions f(z)"); left.set_xlabel("z"); left.
 right.set_title("their derivatives f′(z) (autograd)"); right.set_xlabel("z"); right.set_ylabel("f′(z)")
 left.legend(); right.legend(); left.grid(alpha=0.3); right.grid(alpha=0.3)
 lesson.figure(fig, "activations")
-print("largest |autograd f′ − formula f′| on the grid:", {k: f"{v:.1e}" for k, v in errors.items()})
+say("largest |autograd f′ − formula f′| on the grid: {errors}",
+    errors={k: f"{v:.1e}" for k, v in errors.items()})
 lesson.record("derivative_errors", errors)
 
 # %% [markdown]
@@ -97,7 +98,7 @@ ax.legend(); ax.grid(alpha=0.3)
 lesson.figure(fig, "step_vs_sigmoid")
 sig = lambda v: float(tg.tensor([v], dtype=tg.float64).sigmoid().item())
 limits = {"σ(−30)": sig(-30.0), "σ(0)": sig(0.0), "σ(30)": sig(30.0)}
-print("limits:", {k: f"{v:.3g}" for k, v in limits.items()})
+say("limits: {limits}", limits={k: f"{v:.3g}" for k, v in limits.items()})
 lesson.record("limits", limits)
 zt = tg.tensor([0.0], dtype=tg.float64, requires_grad=True)
 (slope,) = tg.grad(zt.sigmoid().sum(), [zt])
@@ -136,11 +137,11 @@ for eps in (1e-1, 5e-2, 2.5e-2, 1.25e-2):
     moved = (((w.detach() + tg.tensor(delta_w)) * x).sum() + b.detach() + tg.tensor(delta_b)).sigmoid()
     actual = float(moved.item() - output.item())
     rows.append((eps, predicted, actual, abs(actual - predicted)))
-    print(f"ε = {eps:<7g} predicted Δoutput {predicted:+.6f}   actual {actual:+.6f}   "
-          f"error {abs(actual - predicted):.2e}")
+    say("ε = {eps:<7g} predicted Δoutput {predicted:+.6f}   actual {actual:+.6f}   error {error:.2e}",
+        eps=eps, predicted=predicted, actual=actual, error=abs(actual - predicted))
 lesson.record("linearization", rows)
 ratios = [rows[i][3] / rows[i + 1][3] for i in range(len(rows) - 1)]
-print("error ratio when ε halves:", [f"{r:.2f}" for r in ratios], "(≈ 4: the error is O(ε²))")
+say("error ratio when ε halves: {ratios} (≈ 4: the error is O(ε²))", ratios=[f"{r:.2f}" for r in ratios])
 fig, ax = plt.subplots(figsize=(5.5, 4))
 eps = [r[0] for r in rows]
 ax.loglog(eps, [abs(r[2]) for r in rows], "o-", label="|actual Δoutput|")

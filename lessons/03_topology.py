@@ -36,7 +36,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
-from lesson_tools import LECTURE, Lesson
+from lesson_tools import LECTURE, Lesson, say
 
 lesson = Lesson("03_topology")
 
@@ -102,8 +102,9 @@ for depth in depths:
     seconds.append(float(np.median(times)))
     recorded_ops.append(len(tg.core.topological_order(cost(model(x), y))))   # the work per step
     parameters.append(sum(p.numel() for p in model.parameters()))
-    print(f"{depth} hidden layers: {parameters[-1]:>6,} parameters, {recorded_ops[-1]} recorded ops, "
-          f"one step {1e6 * seconds[-1]:7.0f} µs")
+    say("{depth} hidden layers: {parameters:>6,} parameters, {ops} recorded ops, "
+        "one step {microseconds:7.0f} µs", depth=depth, parameters=parameters[-1], ops=recorded_ops[-1],
+        microseconds=1e6 * seconds[-1])
 fig, ax = plt.subplots(figsize=(5.5, 3.8))
 ax.plot(depths, [1e6 * s for s in seconds], "o-", label="one step (forward + backward)")
 ax.set_xlabel("hidden layers of 30"); ax.set_ylabel("µs per mini-batch of 10")
@@ -149,9 +150,10 @@ final = states[-1].sum()
 final.backward(retain_graph=True)
 ops = [node.grad_fn.name for node in tg.core.topological_order(final)]
 products = ops.count("Linear") + ops.count("MatMul")  # a Linear without bias is a MatMul node
-print(f"the unrolled graph: {len(ops)} ops, {products} matrix products "
-      f"({T} steps × 2 layers), {ops.count('Tanh')} tanh nodes, and no cycle")
-print("∂C/∂W_h is the sum over the 4 steps:", hidden_to_hidden.weight.grad.numpy().round(4).tolist())
+say("the unrolled graph: {ops} ops, {products} matrix products ({T} steps × 2 layers), {tanh} tanh nodes, "
+    "and no cycle", ops=len(ops), products=products, T=T, tanh=ops.count("Tanh"))
+say("∂C/∂W_h is the sum over the 4 steps: {gradient}",
+    gradient=hidden_to_hidden.weight.grad.numpy().round(4).tolist())
 
 
 def final_state_from(weight):
@@ -162,13 +164,13 @@ def final_state_from(weight):
 
 
 checked = tg.gradcheck(final_state_from, [hidden_to_hidden.weight.detach().clone().requires_grad_()])
-print("gradcheck of backpropagation through time:", checked)
+say("gradcheck of backpropagation through time: {checked}", checked=checked)
 lesson.record("rnn_ops", {"total": len(ops), "products": products, "Tanh": ops.count("Tanh")})
 lesson.record("rnn_gradcheck", bool(checked))
 try:
     path = tg.viz.draw(final, lesson.out / "03_topology_unrolled_rnn.svg", rankdir="LR",
                        title="a recurrent net unrolled over 4 steps: the same W_x, W_h at every step")
-    print("the unrolled graph is drawn in", path)
+    say("the unrolled graph is drawn in {path}", path=path)
     lesson.record("rnn_svg_bytes", (lesson.out / "03_topology_unrolled_rnn.svg").stat().st_size)
 except tg.viz.GraphvizNotFound as error:
     print(error)

@@ -33,7 +33,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import TensorDataset, load_mnist
 from tinygrad_edu.train import fit
-from lesson_tools import LECTURE, Lesson
+from lesson_tools import LECTURE, Lesson, say
 
 lesson = Lesson("04_mnist_and_y_of_x")
 
@@ -58,7 +58,8 @@ lesson.record("first_labels", labels[:20])
 one_hot = load_mnist("train", one_hot=True, subset=20).tensors[1].numpy()
 for digit in (5, 6):
     first = int(np.argmax(labels[:20] == digit))
-    print(f"y(x) for the training image {first} (a {digit}): {one_hot[first].astype(int).tolist()}")
+    say("y(x) for the training image {index} (a {digit}): {y}", index=first, digit=digit,
+        y=one_hot[first].astype(int).tolist())
 lesson.record("y_of_5", one_hot[int(np.argmax(labels[:20] == 5))])
 lesson.record("y_of_6", one_hot[int(np.argmax(labels[:20] == 6))])
 
@@ -101,12 +102,13 @@ scores = {10: [], 4: []}
 for seed in seeds:
     for outputs in (10, 4):
         scores[outputs].append(train_and_score(outputs, seed))
-    print(f"seed {seed}: 10 outputs {100 * scores[10][-1]:.2f}%, 4 outputs {100 * scores[4][-1]:.2f}%")
+    say("seed {seed}: 10 outputs {ten:.2f}%, 4 outputs {four:.2f}%", seed=seed, ten=100 * scores[10][-1],
+        four=100 * scores[4][-1])
 wins = sum(a > b for a, b in zip(scores[10], scores[4]))
 for outputs in (10, 4):
-    print(f"{outputs:>2} outputs: {100 * np.mean(scores[outputs]):.2f}% ± {100 * np.std(scores[outputs]):.2f} "
-          f"over {len(seeds)} seeds")
-print(f"10 outputs won in {wins} of {len(seeds)} seeds")
+    say("{outputs:>2} outputs: {mean:.2f}% ± {std:.2f} over {seeds} seeds", outputs=outputs,
+        mean=100 * np.mean(scores[outputs]), std=100 * np.std(scores[outputs]), seeds=len(seeds))
+say("10 outputs won in {wins} of {seeds} seeds", wins=wins, seeds=len(seeds))
 lesson.record("accuracy_10_outputs", scores[10])
 lesson.record("accuracy_4_outputs", scores[4])
 

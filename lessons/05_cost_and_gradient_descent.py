@@ -43,7 +43,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import tinygrad_edu as tg
-from lesson_tools import Lesson
+from lesson_tools import Lesson, say
 
 lesson = Lesson("05_cost_and_gradient_descent")
 
@@ -74,8 +74,9 @@ def descend(start, eta, steps):
 
 path, predicted, actual = descend([1.6, 1.2], eta=0.05, steps=lesson.pick(40, 80))
 costs = [float(C(*v)) for v in path]
-print(f"start v = {path[0].tolist()}, C = {costs[0]:.4f}; after {len(path) - 1} steps v = "
-      f"{path[-1].round(4).tolist()}, C = {costs[-1]:.4f}")
+say("start v = {start}, C = {start_cost:.4f}; after {steps} steps v = {end}, C = {end_cost:.4f}",
+    start=path[0].tolist(), start_cost=costs[0], steps=len(path) - 1, end=path[-1].round(4).tolist(),
+    end_cost=costs[-1])
 lesson.record("path", path)
 lesson.record("path_costs", costs)
 
@@ -105,7 +106,8 @@ lesson.figure(fig, "cost_surface")
 
 # %%
 for k in (0, 1, 2, 5, 10):
-    print(f"step {k + 1:>2}: predicted ΔC {predicted[k]:+.5f}, actual {actual[k]:+.5f}")
+    say("step {step:>2}: predicted ΔC {predicted:+.5f}, actual {actual:+.5f}", step=k + 1,
+        predicted=predicted[k], actual=actual[k])
 lesson.record("predicted", predicted)
 lesson.record("actual", actual)
 rows = []
@@ -113,7 +115,8 @@ for eta in (0.01, 0.05, 0.2, 0.6):
     v = np.array([1.6, 1.2])
     g = gradient(v)
     rows.append((eta, -eta * float(g @ g), float(C(*(v - eta * g)) - C(*v))))
-    print(f"η = {eta:<5}: predicted ΔC {rows[-1][1]:+.4f}, actual {rows[-1][2]:+.4f}")
+    say("η = {eta:<5}: predicted ΔC {predicted:+.4f}, actual {actual:+.4f}", eta=eta,
+        predicted=rows[-1][1], actual=rows[-1][2])
 lesson.record("eta_rows", rows)
 fig, ax = plt.subplots(figsize=(5.5, 4))
 ax.plot(range(1, len(predicted) + 1), predicted, "o-", label="predicted −η‖∇C‖²")
@@ -139,12 +142,14 @@ lesson.figure(fig, "predicted_vs_actual")
 # %%
 roots = np.sort(np.roots([4, 0, -4, 0.3]).real)
 minima = [r for r in roots if 12 * r ** 2 - 4 > 0]
-print("calculus: critical points v₁ =", roots.round(4).tolist(), "→ minima at", np.round(minima, 4).tolist())
+say("calculus: critical points v₁ = {roots} → minima at {minima}", roots=roots.round(4).tolist(),
+    minima=np.round(minima, 4).tolist())
 ends = {}
 for start in (1.6, -1.6):
     end = descend([start, 1.2], eta=0.05, steps=lesson.pick(150, 400))[0][-1]
     ends[start] = end
-    print(f"gradient descent from v₁ = {start:+}: ends at v₁ = {end[0]:+.4f}, C = {C(*end):.4f}")
+    say("gradient descent from v₁ = {start:+}: ends at v₁ = {end:+.4f}, C = {cost:.4f}", start=start,
+        end=end[0], cost=C(*end))
 lesson.record("calculus_minima", minima)
 lesson.record("descent_ends", {str(k): v for k, v in ends.items()})
 global_min = min(minima, key=lambda r: C(r, 0.0))

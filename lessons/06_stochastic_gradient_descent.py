@@ -35,7 +35,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import load_mnist
-from lesson_tools import LECTURE, Lesson
+from lesson_tools import LECTURE, Lesson, say
 
 lesson = Lesson("06_stochastic_gradient_descent")
 n = lesson.pick(3_000, 50_000)
@@ -74,7 +74,8 @@ for m in sizes:
     estimates = [gradient_vector(net, rng.choice(n, m, replace=False)) for _ in range(lesson.pick(10, 30))]
     errors.append(float(np.mean([np.linalg.norm(g - full) / np.linalg.norm(full) for g in estimates])))
     cosines.append(float(np.mean([g @ full / (np.linalg.norm(g) * np.linalg.norm(full)) for g in estimates])))
-    print(f"m = {m:>4}: relative error {errors[-1]:.3f}, cosine with ∇C {cosines[-1]:.3f}")
+    say("m = {m:>4}: relative error {error:.3f}, cosine with ∇C {cosine:.3f}", m=m, error=errors[-1],
+        cosine=cosines[-1])
 lesson.record("batch_sizes", sizes)
 lesson.record("relative_errors", errors)
 lesson.record("cosines", cosines)
@@ -126,17 +127,19 @@ def train(batch_size, passes, evaluations=12):
 
 gd = train(batch_size=n, passes=lesson.pick(20, 30))
 sgd = train(batch_size=10, passes=1)
-print(f"GD : {gd['updates'][-1]} updates in {gd['seconds'][-1]:.2f} s → {100 * gd['accuracy'][-1]:.2f}%")
-print(f"SGD: {sgd['updates'][-1]} updates in {sgd['seconds'][-1]:.2f} s → {100 * sgd['accuracy'][-1]:.2f}%")
+for name, run in (("GD ", gd), ("SGD", sgd)):
+    say("{name}: {updates} updates in {seconds:.2f} s → {accuracy:.2f}%", name=name,
+        updates=run["updates"][-1], seconds=run["seconds"][-1], accuracy=100 * run["accuracy"][-1])
 lesson.record("gd", gd)
 lesson.record("sgd", sgd)
 lesson.compare("speed-up per update, n/m", lecture=LECTURE["sgd_speedup"], here=60_000 // 10,
                source="n = 60,000, m = 10")
 gd_cost = np.median(np.diff(gd["seconds"][1:]) / np.maximum(np.diff(gd["updates"][1:]), 1))
 sgd_cost = np.median(np.diff(sgd["seconds"][1:]) / np.maximum(np.diff(sgd["updates"][1:]), 1))
-print(f"measured: one GD update {1e3 * gd_cost:.1f} ms, one SGD update {1e3 * sgd_cost:.3f} ms "
-      f"(ratio {gd_cost / sgd_cost:.0f} for n = {n:,}; n/m = {n // 10:,}; a big matrix product is "
-      "cheaper per image than many small ones, so the measured ratio is smaller)")
+say("measured: one GD update {gd:.1f} ms, one SGD update {sgd:.3f} ms (ratio {ratio:.0f} for n = {n:,}; "
+    "n/m = {n_over_m:,}; a big matrix product is cheaper per image than many small ones, so the "
+    "measured ratio is smaller)", gd=1e3 * gd_cost, sgd=1e3 * sgd_cost, ratio=gd_cost / sgd_cost, n=n,
+    n_over_m=n // 10)
 lesson.record("measured_update_ratio", float(gd_cost / sgd_cost))
 
 fig, (by_updates, by_seconds) = plt.subplots(1, 2, figsize=(11, 3.8))

@@ -47,7 +47,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import load_mnist
-from lesson_tools import Lesson
+from lesson_tools import Lesson, say
 
 lesson = Lesson("07_backpropagation")
 images, labels = (t.numpy() for t in load_mnist("train", subset=lesson.pick(3_000, 50_000)).tensors)
@@ -98,7 +98,8 @@ for layer_index, neurons in ((0, range(0, 30, 3)), (1, range(10))):
         actual = cost_with_demon(layer_index, j, dz) - base
         demon.append((layer_index + 2, j, predicted, actual))
 for l, j, predicted, actual in demon[:3] + demon[-3:]:
-    print(f"layer {l}, neuron {j:>2}: δ·Δz = {predicted:+.3e}, actual ΔC = {actual:+.3e}")
+    say("layer {l}, neuron {j:>2}: δ·Δz = {predicted:+.3e}, actual ΔC = {actual:+.3e}", l=l, j=j,
+        predicted=predicted, actual=actual)
 lesson.record("demon", demon)
 fig, ax = plt.subplots(figsize=(4.8, 4.5))
 for l, marker in ((2, "o"), (3, "s")):
@@ -168,7 +169,8 @@ def train(use_equations, epochs):
 
 epochs = lesson.pick(1, 3)
 by_equations, by_autograd = train(True, epochs), train(False, epochs)
-print(f"after {epochs} epoch(s): BP1-BP4 loop {100 * by_equations[-1]:.2f}%, autograd {100 * by_autograd[-1]:.2f}%")
+say("after {epochs} epoch(s): BP1-BP4 loop {equations:.2f}%, autograd {autograd:.2f}%", epochs=epochs,
+    equations=100 * by_equations[-1], autograd=100 * by_autograd[-1])
 lesson.record("accuracy_equations", by_equations)
 lesson.record("accuracy_autograd", by_autograd)
 

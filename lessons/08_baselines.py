@@ -42,7 +42,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import average_darkness_baseline, load_mnist
 from tinygrad_edu.train import evaluate, fit
-from lesson_tools import LECTURE, RECORD_SOURCE, Lesson
+from lesson_tools import LECTURE, RECORD_SOURCE, Lesson, say
 
 lesson = Lesson("08_baselines")
 train, test = load_mnist("train"), load_mnist("test")
@@ -84,17 +84,19 @@ def fit_svm(n_train, n_test):
 
 
 small = fit_svm(lesson.pick(1_000, 5_000), lesson.pick(1_000, 10_000))
-print(f"a small SVM trained here on {small['train_size']:,} images: {100 * small['accuracy']:.2f}% "
-      f"on {small['test_size']:,} test images ({small['seconds']} s)")
+say("a small SVM trained here on {train:,} images: {accuracy:.2f}% on {test:,} test images ({seconds} s)",
+    train=small["train_size"], accuracy=100 * small["accuracy"], test=small["test_size"],
+    seconds=small["seconds"])
 lesson.record("svm_small", small)
 if not lesson.quick and (os.environ.get("TINYGRAD_EDU_RECOMPUTE") or not CACHE.exists()):
     CACHE.parent.mkdir(exist_ok=True)
     CACHE.write_text(json.dumps(fit_svm(len(x_train), len(x_test)), indent=1))
 full_svm = json.loads(CACHE.read_text()) if CACHE.exists() else None
 if full_svm is not None:
-    print(f"the SVM on all {full_svm['train_size']:,} training images (cached, computed in "
-          f"{full_svm['seconds']:.0f} s with scikit-learn {full_svm['sklearn']}): "
-          f"{full_svm['correct']:,} of {full_svm['test_size']:,} right")
+    say("the SVM on all {train:,} training images (cached, computed in {seconds:.0f} s with scikit-learn "
+        "{sklearn}): {correct:,} of {test:,} right", train=full_svm["train_size"],
+        seconds=full_svm["seconds"], sklearn=full_svm["sklearn"], correct=full_svm["correct"],
+        test=full_svm["test_size"])
 lesson.compare("SVM", lecture=LECTURE["svm"], here=None if full_svm is None else full_svm["accuracy"],
                percent=True, source="9,435 of 10,000")
 lesson.record("svm_full", full_svm)
@@ -114,8 +116,8 @@ epochs = lesson.pick(2, 30)
 history = fit(net, train, nn.QuadraticCost(), optim.SGD(net.parameters(), lr=3.0), epochs=epochs,
               batch_size=10, val_data=load_mnist("validation"), progress=False, seed=0)
 network = evaluate(net, test)["accuracy"]
-lesson.compare(f"the network 784-30-10 ({epochs} epochs)", lecture=LECTURE["network_784_30_10"],
-               here=network, percent=True, source="about 95% after 30 epochs")
+lesson.compare("the network 784-30-10 ({epochs} epochs)", epochs=epochs,
+               lecture=LECTURE["network_784_30_10"], here=network, percent=True, source="about 95% after 30 epochs")
 lesson.compare("the record (quoted)", lecture=LECTURE["record"], here=None, percent=True,
                source=RECORD_SOURCE)
 history.plot()

@@ -40,7 +40,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import load_mnist
 from tinygrad_edu.train import fit
-from lesson_tools import LECTURE, Lesson
+from lesson_tools import LECTURE, Lesson, say, translated
 
 lesson = Lesson("09_cross_entropy")
 COSTS = {"quadratic": nn.QuadraticCost, "cross-entropy": nn.CrossEntropyCost}
@@ -67,7 +67,8 @@ start = runs["quadratic"][0][0]
 lesson.compare("the saturated neuron's first output σ(4)", lecture=LECTURE["saturated_start_output"],
                here=start, source="w = 2, b = 2, x = 1")
 for name, (outputs, _) in runs.items():
-    print(f"{name:>13}: a = {outputs[0]:.3f} → {outputs[50]:.3f} after 50 epochs → {outputs[-1]:.3f} after {epochs}")
+    say("{cost:>13}: a = {start:.3f} → {middle:.3f} after 50 epochs → {end:.3f} after {epochs}",
+        cost=translated(name), start=outputs[0], middle=outputs[50], end=outputs[-1], epochs=epochs)
 lesson.record("neuron_outputs", {name: run[0] for name, run in runs.items()})
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
 for name, (outputs, costs) in runs.items():
@@ -98,7 +99,8 @@ for name, cost in COSTS.items():
     histories[name] = fit(net, train, cost(), optim.SGD(net.parameters(), lr=0.5),
                           epochs=lesson.pick(3, 10), batch_size=10, val_data=validation,
                           progress=False, seed=0)
-    print(f"{name:>13}: validation accuracy per epoch", [f"{100 * v:.1f}%" for v in histories[name].val_accuracy])
+    say("{cost:>13}: validation accuracy per epoch {accuracies}", cost=translated(name),
+        accuracies=[f"{100 * v:.1f}%" for v in histories[name].val_accuracy])
 lesson.record("val_accuracy", {name: h.val_accuracy for name, h in histories.items()})
 fig, ax = plt.subplots(figsize=(6, 3.8))
 for name, history in histories.items():

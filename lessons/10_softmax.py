@@ -35,7 +35,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import load_mnist
 from tinygrad_edu.train import fit
-from lesson_tools import Lesson
+from lesson_tools import Lesson, say
 
 lesson = Lesson("10_softmax")
 train = load_mnist("train", subset=lesson.pick(3_000, 50_000))
@@ -64,11 +64,13 @@ softmax_net, softmax_history = train_network(nn.Softmax(dim=1), nn.LogLikelihood
 with tg.no_grad():
     sigmoid_out = sigmoid_net(tg.tensor(image)).numpy()[0]
     softmax_out = softmax_net(tg.tensor(image)).numpy()[0]
-print(f"the test image is a {label[0]}")
-print("sigmoid outputs:", [round(float(v), 3) for v in sigmoid_out], f"sum {sigmoid_out.sum():.3f}")
-print("softmax outputs:", [round(float(v), 3) for v in softmax_out], f"sum {softmax_out.sum():.6f}")
-print(f"validation accuracy: sigmoid + cross-entropy {100 * sigmoid_history.val_accuracy[-1]:.2f}%, "
-      f"softmax + log-likelihood {100 * softmax_history.val_accuracy[-1]:.2f}%")
+say("the test image is a {digit}", digit=label[0])
+say("sigmoid outputs: {outputs} sum {total:.3f}", outputs=[round(float(v), 3) for v in sigmoid_out],
+    total=sigmoid_out.sum())
+say("softmax outputs: {outputs} sum {total:.6f}", outputs=[round(float(v), 3) for v in softmax_out],
+    total=softmax_out.sum())
+say("validation accuracy: sigmoid + cross-entropy {sigmoid:.2f}%, softmax + log-likelihood {softmax:.2f}%",
+    sigmoid=100 * sigmoid_history.val_accuracy[-1], softmax=100 * softmax_history.val_accuracy[-1])
 lesson.record("sigmoid_outputs", sigmoid_out)
 lesson.record("softmax_outputs", softmax_out)
 lesson.record("label", int(label[0]))
@@ -119,7 +121,7 @@ zL.retain_grad()
 aL = softmax_net[3](zL)
 nn.LogLikelihoodCost()(aL, tg.tensor(d)).backward()
 difference = float(np.abs(zL.grad.numpy() * 10 - (aL.numpy() - np.eye(10)[d])).max())
-print(f"max |n·∂C/∂zᴸ − (aᴸ − y)| = {difference:.2e}")
+say("max |n·∂C/∂zᴸ − (aᴸ − y)| = {difference:.2e}", difference=difference)
 lesson.record("delta_difference", difference)
 
 # %%

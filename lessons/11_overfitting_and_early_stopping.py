@@ -33,7 +33,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import TensorDataset, load_mnist
 from tinygrad_edu.train import evaluate, fit
-from lesson_tools import Lesson
+from lesson_tools import Lesson, say
 
 lesson = Lesson("11_overfitting_and_early_stopping")
 x, d = (t.numpy() for t in load_mnist("train", subset=1_000).tensors)
@@ -68,10 +68,11 @@ clean = TensorDataset(tg.tensor(x), tg.tensor(d))
 history, test_curve, final_test = run(clean, epochs, lr=0.5)
 gap = history.train_accuracy[-1] - history.val_accuracy[-1]
 lowest = int(np.argmin(history.val_loss)) + 1
-print(f"after {epochs} epochs: training accuracy {100 * history.train_accuracy[-1]:.2f}%, validation "
-      f"{100 * history.val_accuracy[-1]:.2f}% (a gap of {100 * gap:.1f} points)")
-print(f"the validation cost was lowest at epoch {lowest} and rose after it: "
-      f"{history.val_loss[lowest - 1]:.3f} → {history.val_loss[-1]:.3f}")
+say("after {epochs} epochs: training accuracy {train:.2f}%, validation {validation:.2f}% "
+    "(a gap of {gap:.1f} points)", epochs=epochs, train=100 * history.train_accuracy[-1],
+    validation=100 * history.val_accuracy[-1], gap=100 * gap)
+say("the validation cost was lowest at epoch {lowest} and rose after it: {low:.3f} → {last:.3f}",
+    lowest=lowest, low=history.val_loss[lowest - 1], last=history.val_loss[-1])
 lesson.record("clean", {"train_accuracy": history.train_accuracy, "val_accuracy": history.val_accuracy,
                         "val_loss": history.val_loss, "train_loss": history.train_loss})
 fig = history.plot()      # History.plot(): the learning curves (a Figure; it shows itself in Jupyter)
@@ -88,8 +89,9 @@ lesson.figure(fig, "clean_curves")
 
 # %%
 stopped, _, stopped_test = run(clean, epochs, lr=0.5, patience=5)
-print(f"early stopping: stopped after epoch {stopped.epochs_run} of {epochs}, kept epoch "
-      f"{stopped.best_epoch}: test {100 * stopped_test:.2f}% against {100 * final_test:.2f}% for all epochs")
+say("early stopping: stopped after epoch {run} of {epochs}, kept epoch {best}: test {test:.2f}% "
+    "against {all_epochs:.2f}% for all epochs", run=stopped.epochs_run, epochs=epochs,
+    best=stopped.best_epoch, test=100 * stopped_test, all_epochs=100 * final_test)
 lesson.record("clean_early_stopping", {"epochs_run": stopped.epochs_run, "best_epoch": stopped.best_epoch,
                                        "test": stopped_test, "test_all_epochs": final_test})
 
@@ -111,9 +113,10 @@ noisy_epochs = lesson.pick(16, 60)
 long_run, long_test_curve, long_test = run(noisy_data, noisy_epochs, lr=1.0, hidden=100, scaled=True,
                                            test_each_epoch=True)
 early, _, early_test = run(noisy_data, noisy_epochs, lr=1.0, patience=5, hidden=100, scaled=True)
-print(f"{int(flip.sum())} of 1,000 labels randomized")
-print(f"all {noisy_epochs} epochs: test {100 * long_test:.2f}%; early stopping (stopped after epoch "
-      f"{early.epochs_run}, kept epoch {early.best_epoch}): test {100 * early_test:.2f}%")
+say("{flipped} of 1,000 labels randomized", flipped=int(flip.sum()))
+say("all {epochs} epochs: test {test:.2f}%; early stopping (stopped after epoch {run}, kept epoch "
+    "{best}): test {early:.2f}%", epochs=noisy_epochs, test=100 * long_test, run=early.epochs_run,
+    best=early.best_epoch, early=100 * early_test)
 lesson.record("noisy", {"val_accuracy": long_run.val_accuracy, "train_accuracy": long_run.train_accuracy,
                         "test_curve": long_test_curve, "test_all_epochs": long_test,
                         "early_test": early_test, "early_best_epoch": early.best_epoch,

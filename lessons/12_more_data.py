@@ -30,7 +30,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import load_mnist
 from tinygrad_edu.train import fit
-from lesson_tools import Lesson
+from lesson_tools import Lesson, say
 
 lesson = Lesson("12_more_data")
 validation = load_mnist("validation", subset=lesson.pick(2_000, 10_000))
@@ -46,8 +46,9 @@ for size in sizes:
                   val_data=validation, train_accuracy=True, restore_best=False, progress=False, seed=0)
     train_accuracy.append(history.train_accuracy[-1])
     val_accuracy.append(history.val_accuracy[-1])
-    print(f"{size:>6,} images: training {100 * train_accuracy[-1]:.2f}%, validation "
-          f"{100 * val_accuracy[-1]:.2f}%, gap {100 * (train_accuracy[-1] - val_accuracy[-1]):.1f} points")
+    say("{size:>6,} images: training {train:.2f}%, validation {validation:.2f}%, gap {gap:.1f} points",
+        size=size, train=100 * train_accuracy[-1], validation=100 * val_accuracy[-1],
+        gap=100 * (train_accuracy[-1] - val_accuracy[-1]))
 gaps = [t - v for t, v in zip(train_accuracy, val_accuracy)]
 lesson.record("sizes", sizes)
 lesson.record("train_accuracy", train_accuracy)

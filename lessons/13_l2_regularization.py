@@ -48,7 +48,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import load_mnist
 from tinygrad_edu.train import fit
-from lesson_tools import Lesson
+from lesson_tools import Lesson, say, translated
 
 lesson = Lesson("13_l2_regularization")
 train = load_mnist("train", subset=1_000)
@@ -74,13 +74,14 @@ for name, value in (("without L2", 0.0), (f"λ = {lam:g}", lam)):
     history, weights, biases = train_network(value)
     runs[name] = history
     gap = history.train_accuracy[-1] - history.val_accuracy[-1]
-    print(f"{name:>11}: training {100 * history.train_accuracy[-1]:.2f}%, validation "
-          f"{100 * history.val_accuracy[-1]:.2f}%, gap {100 * gap:.1f} points; Σw² = {weights:,.0f}, "
-          f"Σb² = {biases:,.1f}")
+    say("{run:>11}: training {train:.2f}%, validation {validation:.2f}%, gap {gap:.1f} points; "
+        "Σw² = {weights:,.0f}, Σb² = {biases:,.1f}", run=translated(name),
+        train=100 * history.train_accuracy[-1], validation=100 * history.val_accuracy[-1],
+        gap=100 * gap, weights=weights, biases=biases)
     lesson.record(name, {"train_accuracy": history.train_accuracy, "val_accuracy": history.val_accuracy,
                          "gap": gap, "sum_w2": weights, "sum_b2": biases})
-print("(the lecture: λ = 0.1 for 400 epochs on 1,000 images; the shrinking per step is ηλ/n, so the "
-      "quick run's 30 epochs use a larger λ to show the same effect sooner)")
+say("(the lecture: λ = 0.1 for 400 epochs on 1,000 images; the shrinking per step is ηλ/n, so the "
+    "quick run's 30 epochs use a larger λ to show the same effect sooner)")
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
 for name, history in runs.items():

@@ -40,7 +40,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import nn, optim, tune
 from tinygrad_edu.data import load_mnist
 from tinygrad_edu.train import evaluate, fit
-from lesson_tools import Lesson
+from lesson_tools import Lesson, say, translated
 
 lesson = Lesson("14_hyperparameters")
 train = load_mnist("train", subset=lesson.pick(1_000, 10_000))
@@ -65,8 +65,9 @@ results = {
     "Bayesian": tune.bayes_search(validation_accuracy, space, n_trials=budget, seed=0, n_initial=3),
 }
 for name, result in results.items():
-    print(f"{name:>8}: best validation accuracy {100 * result.best_value:.2f}% at η = "
-          f"{result.best_config['lr']:.3g} (trial {result.best_trial.index + 1} of {len(result.trials)})")
+    say("{search:>8}: best validation accuracy {accuracy:.2f}% at η = {eta:.3g} (trial {trial} of {trials})",
+        search=translated(name), accuracy=100 * result.best_value, eta=result.best_config["lr"],
+        trial=result.best_trial.index + 1, trials=len(result.trials))
 lesson.record("best", {name: r.best_value for name, r in results.items()})
 lesson.record("best_so_far", {name: r.best_so_far() for name, r in results.items()})
 results["Bayesian"]     # a search's trials show themselves as a table in Jupyter
@@ -145,6 +146,6 @@ final = nn.init.init_lecture(nn.Sequential(nn.Linear(784, 30), nn.Sigmoid(), nn.
 fit(final, train, nn.CrossEntropyCost(), optim.SGD(final.parameters(), lr=best["lr"]), epochs=1,
     batch_size=10, progress=False, seed=0)
 test_accuracy = evaluate(final, load_mnist("test", subset=lesson.pick(2_000, 10_000)))["accuracy"]
-print(f"chosen η = {best['lr']:.3g}: test accuracy {100 * test_accuracy:.2f}%")
+say("chosen η = {eta:.3g}: test accuracy {accuracy:.2f}%", eta=best["lr"], accuracy=100 * test_accuracy)
 lesson.record("test_accuracy", test_accuracy)
 lesson.finish()

@@ -24,13 +24,13 @@ from pathlib import Path
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
-from lesson_tools import Lesson, load_example
+from lesson_tools import Lesson, load_example, say
 
 lesson = Lesson("18_beyond_seeing_the_graph")
 example = load_example("07_see_the_graph")
 network_cost = example.main(["--quick", "--out", str(lesson.out)] if lesson.quick else ["--out", str(lesson.out)])
 written = sorted(p.name for p in Path(lesson.out).glob("07_*"))
-print("written:", written)
+say("written: {files}", files=written)
 lesson.record("written", written)
 
 # %% [markdown]

@@ -15,18 +15,36 @@ and ends with `lesson.finish()`. Along the way:
 `finish()` writes `<out>/<lesson>.json` with every comparison, record and figure description
 (the axes, their titles, and each curve's label and points), so a test can check what a figure
 shows, not only that a file exists. Output goes to $TINYGRAD_EDU_LESSON_OUT, else `runs/lessons`.
+
+A sentence a lesson prints goes through `say`, with the English template in the code:
+
+    say("step {step:>2}: predicted ΔC {predicted:+.5f}", step=k + 1, predicted=predicted[k])
+
+It prints the template filled in by str.format, or its translation in the language tinygrad_edu
+speaks now (`tg.set_language("es")`, the first cell of the Spanish edition): the Spanish
+templates are in lessons/es/prints.json, {English template: Spanish template} with the same
+{placeholders} and formats, so both editions print the same numbers. `translated(template,
+**values)` returns the sentence instead of printing it (for a piece of a sentence, or a name).
+These are the lessons' own words, kept beside the lessons, not in the framework's catalogue
+(tinygrad_edu/core/messages/). A text with no word in it ("λ = 5", "w = 2, b = 2, x = 1") needs
+no translation; a missing one prints the English and is listed in the record's `untranslated`.
 """
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Lesson", "QUICK", "LECTURE", "describe_figure", "percent", "load_example"]
+__all__ = ["Lesson", "QUICK", "LECTURE", "describe_figure", "percent", "load_example", "say",
+           "translated", "catalogue", "needs_translation"]
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+HERE = Path(__file__).resolve().parent
+EXAMPLES = HERE.parent / "examples"
+CATALOGUES = {"es": HERE / "es" / "prints.json"}
+"""Per language other than English, the file of {English template: its translation}."""
 
 QUICK = os.environ.get("TINYGRAD_EDU_QUICK", "0") not in ("", "0")
 """True in the test suite's quick run (TINYGRAD_EDU_QUICK=1): small data, few epochs."""
@@ -54,6 +72,49 @@ LECTURE = {
 RECORD_SOURCE = ("L. Wan, M. Zeiler, S. Zhang, Y. LeCun, R. Fergus, \"Regularization of Neural "
                  "Networks using DropConnect\", ICML 2013: 0.21% test error on MNIST, an ensemble "
                  "of 5 convolutional networks with data augmentation")
+
+
+_catalogues = {}
+_said = []          # the English templates said since the lesson began, in order, once each
+_untranslated = []  # those of them that had no translation in the language spoken
+
+
+def catalogue(language):
+    """{English template: translated template} for `language` ({} for English), read once."""
+    if language not in _catalogues:
+        path = CATALOGUES.get(language)
+        _catalogues[language] = ({} if path is None else
+                                 json.loads(path.read_text(encoding="utf-8")))
+    return _catalogues[language]
+
+
+def needs_translation(text):
+    """Whether `text` has a word to translate (formulas and numbers are the same in Spanish)."""
+    return re.search(r"[A-Za-z]{2,}", text) is not None
+
+
+def translated(template, **values):
+    """`template` in the language tinygrad_edu speaks now, with `values` filled in (str.format).
+
+    translated("step {step:>2}", step=3) is 'step  3', and 'paso  3' after tg.set_language("es").
+    """
+    import tinygrad_edu as tg
+    language = tg.get_language()
+    if template not in _said:
+        _said.append(template)
+    text = template
+    if language != "en" and needs_translation(template):
+        text = catalogue(language).get(template)
+        if text is None:
+            if template not in _untranslated:
+                _untranslated.append(template)
+            text = template
+    return text.format(**values)
+
+
+def say(template, **values):
+    """Print a lesson's sentence in the language tinygrad_edu speaks now: print(translated(...))."""
+    print(translated(template, **values))
 
 
 def percent(value, digits=2):
@@ -94,15 +155,21 @@ class Lesson:
         self.results = {"lesson": name, "quick": self.quick, "comparisons": {}, "records": {},
                         "figures": {}}
         self.started = time.perf_counter()
-        print(f"{name}: {'QUICK run (small data, few epochs)' if self.quick else 'full run'}; "
-              f"figures go to {self.out}/")
+        _said.clear()
+        _untranslated.clear()
+        say("{name}: {run}; figures go to {out}/", name=name, out=self.out,
+            run=translated("QUICK run (small data, few epochs)") if self.quick else translated("full run"))
 
     def pick(self, quick, full):
         """`quick` in the test suite's quick run, else `full`."""
         return quick if self.quick else full
 
-    def compare(self, what, lecture, here, percent=False, source=None, digits=4):
-        """Print the lecture's number beside this lesson's and record both."""
+    def compare(self, what, lecture, here, percent=False, source=None, digits=4, **values):
+        """Print the lecture's number beside this lesson's and record both.
+
+        `what` and `source` are English templates (`values` fill the {placeholders} of `what`):
+        printed in the language spoken, recorded in English, so the checks read one key.
+        """
         def text(value):
             if value is None:
                 return "—"
@@ -111,9 +178,10 @@ class Lesson:
             if isinstance(value, (int, np.integer)):
                 return f"{int(value):,}"
             return f"{float(value):.{digits}g}"
-        where = f" ({source})" if source else ""
-        print(f"  {what}: the lecture {text(lecture)}{where} | here {text(here)}")
-        self.results["comparisons"][what] = {
+        where = f" ({translated(source)})" if source else ""
+        say("  {what}: the lecture {lecture}{where} | here {here}", what=translated(what, **values),
+            lecture=text(lecture), where=where, here=text(here))
+        self.results["comparisons"][what.format(**values)] = {
             "lecture": None if lecture is None else float(lecture),
             "here": None if here is None else float(here), "source": source}
 
@@ -139,10 +207,15 @@ class Lesson:
 
     def finish(self):
         """Write the record to <out>/<lesson>.json; returns its path."""
+        import tinygrad_edu as tg
         self.results["seconds"] = round(time.perf_counter() - self.started, 2)
         path = self.out / f"{self.name}.json"
+        say("{name}: done in {seconds:.1f} s; record in {path}", name=self.name,
+            seconds=self.results["seconds"], path=path)
+        self.results["language"] = tg.get_language()
+        self.results["said"] = list(_said)  # for the tests: which sentences to find in the output
+        self.results["untranslated"] = list(_untranslated)
         path.write_text(json.dumps(self.results, indent=1, ensure_ascii=False), encoding="utf-8")
-        print(f"{self.name}: done in {self.results['seconds']:.1f} s; record in {path}")
         return path
 
 

@@ -6,7 +6,11 @@ Spanish file holds the lesson's markdown cells in order, each starting with a li
 `<!-- celda -->`, and `spanish_notebook` swaps them into the English notebook one for one (their
 counts must agree) and adds a first cell `tg.set_language("es")`, so that everything the
 framework says while the lesson runs (explain(), warnings, fit's progress, errors) is in Spanish.
-The lessons' own printed sentences are still English.
+The lessons' own printed sentences follow the same switch: the code prints them with
+`lesson_tools.say("English template {value}", value=...)`, which takes the Spanish template from
+lessons/es/prints.json when tg speaks Spanish (tests/test_lessons_es.py checks that every template
+has one, with the same placeholders and formats). Still English: what the examples/ programs
+that lessons 15-18 run print, and the figures' titles and labels.
 
 `python lessons/spanish.py` writes `lessons/es/NN_topic.ipynb` for every lesson that has a
 Spanish text (`make notebooks` runs it).
