@@ -265,3 +265,20 @@ def test_the_live_page_speaks_spanish_on_request():
     assert "❚❚ Pause" in english and "❚❚ Pause" not in spanish
     assert "en pausa" in spanish and "otras métricas" in spanish and "en pausa" not in english
     assert '"paused"' not in read_resource_text("live.js")  # live.js's own words come from the page
+
+
+def test_the_exercises_verdicts_speak_spanish_on_request():
+    import numpy as np
+    wrong_rule = lambda z, grad_out: grad_out / (1 + np.exp(-z))        # σ, not σ′
+    right_rule = lambda z, grad_out: grad_out * np.exp(-z) / (1 + np.exp(-z)) ** 2
+    english = str(tg.exercises.check("sigmoid_backward", wrong_rule))
+    with tg.language("es"):
+        spanish = str(tg.exercises.check("sigmoid_backward", wrong_rule))
+        spanish_right = str(tg.exercises.check("sigmoid_backward", right_rule))
+        bp2 = str(tg.exercises.check("bp2", lambda d, w, z: (d @ w) / (1 + np.exp(-z))))
+    assert "sigmoid_backward: MAL. En el elemento (0, 0)" in spanish and "tu regla da" in spanish
+    assert "(una solución: tg.exercises.solution('sigmoid_backward'))" in spanish
+    assert "WRONG" in english and "MAL" not in english and "BIEN." in spanish_right
+    assert "La primera capa equivocada es la" in bp2 and "Pista: BP2 lleva σ′(zˡ)" in bp2
+    digits = lambda text: __import__("re").findall(r"-?\d+\.\d+", text)
+    assert digits(spanish) == digits(english)  # the same numbers in both

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core import Tensor, enable_grad, float64, grad, manual_seed
+from ..core import Tensor, enable_grad, float64, grad, manual_seed, say
 from ..core import ops as core_ops
 from .equation_report import EquationReport, _row
 from .gradcheck import check_rules
@@ -57,15 +57,15 @@ class ExerciseResult:
     details: dict = field(default_factory=dict, repr=False)
 
     def __str__(self):
-        head = "RIGHT" if self.ok else "WRONG"
+        head = say("exercise.right" if self.ok else "exercise.wrong")
         text = f"{self.exercise}: {head}. {self.message}"
         if not self.ok:
-            text += f"\n  (a solution: tg.exercises.solution({self.exercise!r}))"
+            text += "\n  " + say("exercise.solution", name=repr(self.exercise))
         return text
 
     def _repr_html_(self):
         color = "#2e7d32" if self.ok else "#c62828"
-        verdict = "right" if self.ok else "wrong"
+        verdict = say("exercise.right" if self.ok else "exercise.wrong").lower()
         return (f"<div style='border-left:4px solid {color};padding:4px 8px'>"
                 f"<b>{html_text.escape(self.exercise)}</b>: <b style='color:{color}'>{verdict}"
                 f"</b><br>{html_text.escape(self.message).replace(chr(10), '<br>')}</div>")
@@ -139,16 +139,14 @@ def _check_sigmoid_backward(answer, seed=0):
     culprits = [r for r in reports if not r.ok]
     details = {"reports": reports}
     if wrong is None and not culprits:
-        return ExerciseResult("sigmoid_backward", True, "Your rule gives grad_out · σ(z)(1 − σ(z)) at "
-                              "every element, and every node of the network passes check_rules.",
-                              None, details)
+        return ExerciseResult("sigmoid_backward", True, say("exercise.sigmoid.ok"), None, details)
     lines = []
     if wrong is not None:
         index, value, want = wrong
-        lines.append(f"At element {index} (z = {z[index]:.4g}, grad_out = {grad_out[index]:.4g}) "
-                     f"your rule gives {value:.6g}, but grad_out · σ′(z) = {want:.6g}.")
+        lines.append(say("exercise.sigmoid.element", index=index, z=f"{z[index]:.4g}",
+                         grad_out=f"{grad_out[index]:.4g}", got=f"{value:.6g}", want=f"{want:.6g}"))
     if culprits:
-        lines.append("Planted into a network, the rule localizer names: " + culprits[0].describe())
+        lines.append(say("exercise.sigmoid.localizer", culprit=culprits[0].describe()))
     where = f"element {wrong[0]}" if wrong is not None else culprits[0].describe()
     return ExerciseResult("sigmoid_backward", False, "\n".join(lines), where, details)
 
@@ -187,20 +185,20 @@ def _check_bp2(answer, seed=0):
     report = EquationReport(rows, "quadratic", len(x), "float64", 1e-9, 1e-12)
     details = {"report": report, "closed_form_ok": reference.ok}
     if report.ok:
-        return ExerciseResult("bp2", True, f"Your BP2 gives every hidden δˡ (layers "
-                              f"{', '.join(str(r.layer) for r in rows)}) as autograd does.",
-                              None, details)
+        return ExerciseResult("bp2", True, say("exercise.bp2.ok", layers=", ".join(
+            str(r.layer) for r in rows)), None, details)
     culprit = report.failures[0] if report.failures else [r for r in rows if not r.ok][0]
     layer_index = [layer.number for layer in terms.layers].index(culprit.layer)
     wrong = _first_wrong(_call(answer, terms.deltas[layer_index + 1],
                                terms.layers[layer_index + 1].linear.weight.numpy(),
                                terms.zs[layer_index], exercise="bp2"),
                          terms.deltas[layer_index], 1e-12, 1e-9)
-    element = f", first at element {wrong[0]}: yours {wrong[1]:.6g}, want {wrong[2]:.6g}" if wrong else ""
+    element = say("exercise.bp2.element", index=wrong[0], got=f"{wrong[1]:.6g}",
+                  want=f"{wrong[2]:.6g}") if wrong else ""
     verdict = "\n".join(line for line in report.verdict().splitlines()
                         if "equations.ACTIVATIONS" not in line)   # that hint is for the library
-    message = (f"{verdict}\nThe first wrong layer is {culprit.layer} ({culprit.module}){element}."
-               f" Hint: BP2 has σ′(zˡ), the derivative, not σ(zˡ).")
+    message = verdict + "\n" + say("exercise.bp2.wrong", layer=culprit.layer,
+                                   module=culprit.module, element=element)
     return ExerciseResult("bp2", False, message, f"layer {culprit.layer}", details)
 
 
@@ -219,12 +217,13 @@ def _check_gradient(answer, function=None, at=None):
     got = _call(answer, point.copy(), exercise="gradient")
     wrong = _first_wrong(got, reference.numpy(), 1e-8, 1e-6)
     if wrong is None:
-        return ExerciseResult("gradient", True, f"Your gradient at {point.tolist()} matches "
-                              f"autograd's {np.round(reference.numpy(), 6).tolist()}.")
+        return ExerciseResult("gradient", True, say(
+            "exercise.gradient.ok", point=point.tolist(),
+            reference=np.round(reference.numpy(), 6).tolist()))
     index, value, want = wrong
-    return ExerciseResult("gradient", False, f"Component {index} of your gradient at "
-                          f"{point.tolist()} is {value:.6g}; autograd says {want:.6g}.",
-                          f"component {index}")
+    return ExerciseResult("gradient", False, say(
+        "exercise.gradient.wrong", index=index, point=point.tolist(), got=f"{value:.6g}",
+        want=f"{want:.6g}"), f"component {index}")
 
 
 def _check_layer_gradients(answer, model=None, x=None, y=None, cost=None):
@@ -248,13 +247,11 @@ def _check_layer_gradients(answer, model=None, x=None, y=None, cost=None):
             wrong = _first_wrong(mine, reference.numpy(), 1e-7, 1e-4)
             if wrong is not None:
                 index, value, want = wrong
-                return ExerciseResult("layer_gradients", False,
-                                      f"{kind}{layer.number} ({layer.describe()}) is wrong at "
-                                      f"element {index}: yours {value:.6g}, autograd {want:.6g}. "
-                                      f"The layers after it are right; check this layer's δ.",
-                                      f"layer {layer.number}, {kind}{layer.number} {index}")
-    return ExerciseResult("layer_gradients", True, f"Every layer's ∂C/∂w and ∂C/∂b agree with "
-                          f"autograd ({count} layers).")
+                return ExerciseResult("layer_gradients", False, say(
+                    "exercise.layers.wrong", what=f"{kind}{layer.number}", layer=layer.describe(),
+                    index=index, got=f"{value:.6g}", want=f"{want:.6g}"),
+                    f"layer {layer.number}, {kind}{layer.number} {index}")
+    return ExerciseResult("layer_gradients", True, say("exercise.layers.ok", count=count))
 
 
 # ---------------------------------------------------------------------------------------------
