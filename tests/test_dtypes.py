@@ -234,6 +234,8 @@ def test_dtypes_are_numpy_dtypes_to_numpy_and_to_older_code():
     assert t.dtype in (np.dtype(np.float64), np.dtype(np.float32))
     assert (t.dtype.kind, t.dtype.name, t.dtype.str) == ("f", "float32", "<f4")
     assert t.dtype != "not a dtype" and t.dtype != None  # noqa: E711 (no error, only False)
+    assert (tg.float64 == None) is False and (torch.float64 == None) is False  # noqa: E711
+    assert (np.dtype(np.float64) == None) is True  # noqa: E711 (numpy's reading, not torch's)
     assert tg.tensor([1, 2], dtype=np.int16).dtype is tg.int16
 
 

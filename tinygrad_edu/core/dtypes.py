@@ -53,6 +53,8 @@ class DType:
     def __eq__(self, other):
         if other.__class__ is DType:  # the usual case first: a dtype check in an op
             return self is other or self.dtype == other.dtype
+        if other is None:  # numpy reads None as float64 (np.dtype(None)); torch says unequal
+            return False
         try:
             return self.dtype == np.dtype(other)
         except (TypeError, ValueError):
