@@ -13,7 +13,8 @@ FAST_CASES = [c for c in test_ops.CASES if set(c.ops) & set(FAST_OPS)]
 
 
 def test_the_fast_ops_are_the_ones_the_mnist_steps_use():
-    assert {"Linear", "Sigmoid", "Relu", "SquaredError", "Mul", "Add", "Sub", "Neg"} <= set(FAST_OPS)
+    assert {"Linear", "Sigmoid", "Relu", "SquaredError", "Mul", "Add", "Sub", "Neg",
+            "BatchNorm"} <= set(FAST_OPS)
     for name in FAST_OPS:  # every one has rows in the op table, so it is compared below
         assert any(name in c.ops for c in FAST_CASES), name
 

@@ -223,6 +223,15 @@ PROBABILITIES = np.array([[0.1, 0.2, 0.3, 0.4], [1.0, 0, 0, 0], [0.25, 0.25, 0.5
 BINARY = np.array([[0, 1, 0.3, 1], [1, 0, 0.5, 0], [0.2, 1, 1, 0]])  # targets in [0, 1]
 
 
+def np_batch_norm(x, w, b, eps=1e-5):
+    """Training-mode batch norm over every dimension but 1, with the biased variance."""
+    dims = (0,) + tuple(range(2, x.ndim))
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    centered = x - x.mean(axis=dims, keepdims=True)
+    normalized = centered / np.sqrt((centered ** 2).mean(axis=dims, keepdims=True) + eps)
+    return normalized * w.reshape(shape) + b.reshape(shape)
+
+
 def np_sigmoid_cross_entropy(z, y):
     """−[y ln σ(z) + (1 − y) ln(1 − σ(z))] = ln(1 + eᶻ) − y·z, elementwise."""
     return np.logaddexp(0, z) - y * z
@@ -658,6 +667,13 @@ CASES = [
          (randn(2, 1, 4, 4),), ("Unfold", "Sum"), ("F.avg_pool2d",)),
     Case("avg_pool2d_stride", lambda x: F.avg_pool2d(x, 2, stride=1),
          lambda x: np_pool(x, 2, 1, np.mean), (randn(1, 2, 3, 3),), ("Unfold",)),
+
+    # -- batch norm in training mode (the fused BatchNorm; its composite is compared below)
+    Case("batch_norm_training", lambda x, w, b: NF.batch_norm(x, None, None, w, b, training=True),
+         np_batch_norm, (randn(4, 3, 2, 2), randn(3), randn(3)), ("BatchNorm",),
+         ("F.batch_norm_batch_statistics",)),
+    Case("batch_norm_training_2d", lambda x, w, b: NF.batch_norm(x, None, None, w, b, training=True),
+         np_batch_norm, (randn(5, 3), randn(3), randn(3)), ("BatchNorm",)),
 
     # -- fused costs (their composites are compared below)
     Case("squared_error", lambda a, y: F.squared_error(a, y, scale=0.25),
@@ -1229,3 +1245,34 @@ def test_benchmark_baselines_match_tinygrad():
         result = bench_ops.measure(bench, "small", repeat=1, budget=1e-4, use_torch=False)
         assert result["recorded"] >= 1 and result["calls"] >= result["recorded"]
         assert result["tinygrad"] > 0 and result["numpy"] > 0
+
+
+def _batch_norm_composite(x, w, b, eps=1e-5):
+    """Training-mode batch norm as the composite of plain ops (what BatchNorm replaces)."""
+    dims = (0,) + tuple(range(2, x.ndim))
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    centered = x - x.mean(dim=dims, keepdim=True)
+    variance = (centered * centered).mean(dim=dims, keepdim=True)
+    return centered / (variance + eps).sqrt() * w.reshape(shape) + b.reshape(shape)
+
+
+@pytest.mark.parametrize("x_shape", [(4, 3, 2, 2), (5, 3)])
+def test_fused_batch_norm_equals_composite(x_shape):
+    """Values, every first derivative and a second derivative, float64."""
+    generator = np.random.default_rng(11)
+    arrays = [generator.standard_normal(x_shape), generator.standard_normal(3),
+              generator.standard_normal(3)]
+    upstream = tg.tensor(generator.standard_normal(x_shape))
+    results = []
+    for fn in (lambda x, w, b: NF.batch_norm(x, None, None, w, b, training=True),
+               _batch_norm_composite):
+        leaves = [tg.tensor(a, requires_grad=True) for a in arrays]
+        out = fn(*leaves)
+        firsts = tg.grad((out * upstream).sum(), leaves, create_graph=True)
+        (second,) = tg.grad((firsts[0] * firsts[0]).sum() + (firsts[1] * firsts[1]).sum(),
+                            leaves[:1])
+        results.append((out, *firsts, second))
+    assert results[0][0].grad_fn.name == "BatchNorm"
+    assert "BatchNorm" not in {n._ctx.name for n in topological_order(results[1][0])}
+    for fused, composite in zip(*results):
+        np.testing.assert_allclose(fused.numpy(), composite.numpy(), rtol=1e-9, atol=1e-11)

@@ -12,7 +12,7 @@ from .creation import where
 from .tensor import Tensor, broadcast_shape
 
 __all__ = [
-    "linear", "conv2d", "conv2d_by_unfold", "max_pool2d", "max_pool2d_by_max", "avg_pool2d",
+    "batch_norm_batch_statistics", "linear", "conv2d", "conv2d_by_unfold", "max_pool2d", "max_pool2d_by_max", "avg_pool2d",
     "unfold", "fold", "squared_error", "softmax_cross_entropy", "sigmoid_cross_entropy", "erf",
 ]
 
@@ -148,6 +148,13 @@ def avg_pool2d(x, kernel_size, stride=None):
     cols = ops.Unfold.apply(x.reshape(n * c, 1, h, w), kernel=kernel, stride=stride)
     pooled = cols.mean(dim=-1)
     return pooled.reshape(n, c, pooled.shape[1], pooled.shape[2])
+
+
+def batch_norm_batch_statistics(x, weight, bias, mean, inverse_std, eps):
+    """γ ⊙ (x − μ) · r + β with the batch's μ and r = 1/√(σ² + eps) per channel (arrays of
+    shape (1, C, 1, ...), computed by the caller from x) as one fused `BatchNorm` node, whose
+    rule is the whole batch-norm gradient (it recomputes μ and r from x)."""
+    return ops.BatchNorm.apply(x, weight, bias, mean=mean, inverse_std=inverse_std, eps=eps)
 
 
 def squared_error(a, y, scale=1.0):

@@ -11,7 +11,8 @@ documented; softmax, log_softmax, logsumexp, dropout and batch_norm are defined 
 import numpy as np
 
 from ..core import Tensor, rng
-from ..core.functional import avg_pool2d, conv2d, fold, linear, max_pool2d, unfold
+from ..core.functional import (avg_pool2d, batch_norm_batch_statistics, conv2d, fold, linear,
+                               max_pool2d, unfold)
 from .embedding import embedding, layer_norm
 from .activations import gaussian, heaviside, identity, leaky_relu, relu, saturated_linear, \
     sigmoid, step, tanh
@@ -119,17 +120,23 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got an input of shape {input.shape}; use a batch of at least 2 "
                              f"examples, or call model.eval()")
-        mean = input.mean(dim=dims, keepdim=True)
-        centered = input - mean
-        variance = (centered * centered).mean(dim=dims, keepdim=True)
-        normalized = centered / (variance + eps).sqrt()
+        # the batch's statistics, once: for the BatchNorm op (one node, its rule in
+        # core/ops/fused.py) and for the running statistics
+        x = input.numpy()
+        mean = x.mean(axis=dims, keepdims=True)
+        centered = x - mean
+        variance = np.mean(centered * centered, axis=dims, keepdims=True)
+        inverse_std = 1 / np.sqrt(variance + eps)
         if training and running_mean is not None and running_var is not None:
-            batch_mean = mean.numpy().reshape(channels)
-            unbiased = variance.numpy().reshape(channels) * (count / (count - 1))
+            unbiased = variance.reshape(channels) * (count / (count - 1))
             # in place on the running statistics' storage (see Tensor.numpy)
             mean_array, var_array = running_mean.numpy(), running_var.numpy()
-            mean_array[...] = (1 - momentum) * mean_array + momentum * batch_mean
+            mean_array[...] = (1 - momentum) * mean_array + momentum * mean.reshape(channels)
             var_array[...] = (1 - momentum) * var_array + momentum * unbiased
+        ones = lambda value: Tensor(np.full(channels, value, dtype=x.dtype))
+        return batch_norm_batch_statistics(input, ones(1) if weight is None else weight,
+                                           ones(0) if bias is None else bias, mean,
+                                           inverse_std, eps)
     else:
         dtype = input.dtype
         mean = running_mean.numpy().reshape(shape).astype(dtype, copy=False)

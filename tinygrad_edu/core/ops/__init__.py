@@ -21,7 +21,7 @@ The ops come in six families, one file each:
     linalg.py        MatMul
     shape.py         Reshape Permute Expand Index SetItem IndexAdd Clone Cat Pad Unfold
                      Fold
-    fused.py         Linear SquaredError SoftmaxCrossEntropy SigmoidCrossEntropy
+    fused.py         Linear SquaredError SoftmaxCrossEntropy SigmoidCrossEntropy BatchNorm
     gather.py        Gather Scatter ScatterAdd
     conv.py          Conv2d ConvTranspose2d Conv2dWeight MaxPool2d   (fast paths, see its top)
 
@@ -32,7 +32,7 @@ against finite differences and fails when an op has no test case.
 from .conv import Conv2d, Conv2dWeight, ConvTranspose2d, MaxPool2d
 from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Erf, Exp, Expm1, Log, Log1p, Maximum,
                           Mul, Neg, Pow, Relu, Rounding, Sigmoid, Sin, Sqrt, Sub, Tanh, Where)
-from .fused import Linear, SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
+from .fused import BatchNorm, Linear, SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .gather import Gather, Scatter, ScatterAdd
 from .linalg import MatMul
 from .reductions import Cumsum, LogSoftmax, LogSumExp, Max, Softmax, Sum
@@ -46,5 +46,5 @@ __all__ = [
     "Linear", "Unfold", "Fold", "SquaredError", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
     "SetItem", "Clone", "Erf",
     "Log1p", "Expm1", "Rounding", "Cumsum", "Gather", "Scatter", "ScatterAdd",
-    "Conv2d", "ConvTranspose2d", "Conv2dWeight", "MaxPool2d",
+    "Conv2d", "ConvTranspose2d", "Conv2dWeight", "MaxPool2d", "BatchNorm",
 ]

@@ -2,6 +2,8 @@
 
 Part of the rulebook (see ops/__init__.py for how to read a rule)."""
 
+import math
+
 import numpy as np
 
 from ..autograd import Op
@@ -9,7 +11,7 @@ from ..messages import say
 from .linalg import product
 
 __all__ = [
-    "Linear", "SquaredError", "SoftmaxCrossEntropy", "SigmoidCrossEntropy",
+    "Linear", "SquaredError", "SoftmaxCrossEntropy", "SigmoidCrossEntropy", "BatchNorm",
 ]
 
 
@@ -133,3 +135,50 @@ class SigmoidCrossEntropy(Op):
         if self.weight is not None:
             gradient = gradient * self.weight
         return gradient * (grad_out if self.scale is None else grad_out * self.scale)
+
+
+class BatchNorm(Op):
+    """out = γ ⊙ x̂ + β,  x̂ = (x − μ) · r,  r = 1/√(σ² + eps)   (training mode: μ and the biased
+    σ² are the batch's, per channel: over every dimension of x but 1; γ, β of shape (C,))
+
+    ∂C/∂x = γ r ⊙ (δ(out) − mean(δ(out)) − x̂ ⊙ mean(δ(out) ⊙ x̂))   (means per channel)
+    ∂C/∂γ = Σ δ(out) ⊙ x̂,   ∂C/∂β = Σ δ(out)   (sums per channel)
+    saves: x, γ (the rule recomputes μ, r and x̂ from x, so it can be differentiated again)
+    Equal to the composite (x − x.mean()) / √(((x − x.mean())²).mean() + eps) · γ + β (tested),
+    in one node, with fewer passes over the activations: the composite's nine ops and their
+    rules took 45% of W4-bn's step (6.3 of 14.1 ms CPU), this op 4.3 ms, so the step is 14%
+    faster (benchmarks/bench_conv.py's W4-bn, 3 interleaved runs). μ and r come in as
+    arguments (`mean`, `inverse_std`): batch_norm computes them once, for this op and the
+    running statistics.
+    """
+    rule_on_arrays = True  # its rule runs on arrays as well (Op.rule_on_arrays)
+    chain_rule = {"x": "γ r ⊙ (δ(out) − mean(δ(out)) − x̂ ⊙ mean(δ(out) ⊙ x̂))",
+                  "weight": "Σ δ(out) ⊙ x̂", "bias": "Σ δ(out)"}
+
+    def forward(self, x, weight, bias, mean, inverse_std, eps):
+        self.eps, self.dims = eps, (0,) + tuple(range(2, x.ndim))
+        self.save_for_backward(x, weight)
+        shape = mean.shape
+        out = x - mean
+        out *= inverse_std
+        out *= weight.reshape(shape)
+        out += bias.reshape(shape)
+        return out
+
+    def backward(self, grad_out):
+        x, weight = self.saved_tensors
+        dims, need_x, need_w, need_b = self.dims, *self.needs_input_grad
+        per_channel = x.shape[1] / math.prod(x.shape)  # 1/m: the means are sums times 1/m
+        mean = lambda t: t.sum(axis=dims, keepdims=True) * per_channel  # the same on both paths
+        centered = x - mean(x)
+        r = (mean(centered * centered) + self.eps) ** -0.5
+        normalized = centered * r
+        grad_x = grad_w = grad_b = None
+        if need_x:
+            gamma_r = weight.reshape(r.shape) * r
+            grad_x = gamma_r * (grad_out - mean(grad_out) - normalized * mean(grad_out * normalized))
+        if need_w:
+            grad_w = (grad_out * normalized).sum(axis=dims)
+        if need_b:
+            grad_b = grad_out.sum(axis=dims)
+        return grad_x, grad_w, grad_b
