@@ -147,7 +147,7 @@ def test_explain_speaks_spanish_on_request_with_the_same_steps_and_numbers(markd
 
 def _error_of(make, language):
     with tg.language(language):
-        with pytest.raises((ValueError, RuntimeError, TypeError)) as info:
+        with pytest.raises((ValueError, RuntimeError, TypeError, IndexError)) as info:
             make()
     return info.type, str(info.value)
 
@@ -177,6 +177,9 @@ ERRORS = [
      "debe ser un tensor de floats", "int64"),
     (lambda: tg.nn.Linear(2, 3).load_state_dict({"weight": tg.ones(3, 3), "extra": tg.ones(1)}),
      "no se cargó nada porque", "faltan las claves: ['bias']"),
+    (lambda: (tg.ones(2) * 3).sum().backward(), "no requiere gradiente", "requires_grad=True"),
+    (lambda: tg.optim.SGD([], lr=0.1), "lista de parámetros vacía", "SGD"),
+    (lambda: tg.ones(2, 3).sum(dim=2), "fuera de rango para un tensor de 2 dimensiones", "[-2, 1]"),
 ]
 
 

@@ -580,10 +580,7 @@ def _checked_root(out, index, caller):
     if out._view_of is not None:
         refresh_view(out)
     if not out.requires_grad:
-        raise RuntimeError(
-            f"{caller}: output {index} does not require grad (no input had "
-            f"requires_grad=True, or it was computed under no_grad()); create the leaves "
-            f"you want gradients for with requires_grad=True")
+        raise RuntimeError(say("error.no_grad_root", caller=caller, index=index))
     return out
 
 

@@ -40,8 +40,8 @@ def _normalize_dims(dim, ndim, op, shape):
             raise TypeError(f"{op}: dim must be an int, a tuple of ints or None, got {dim!r}")
         low, high = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
         if not low <= d <= high:
-            raise IndexError(f"{op}: dim {d} is out of range for a tensor of {ndim} dimensions "
-                             f"(shape {shape}); use a dim in [{low}, {high}]")
+            raise IndexError(say("error.dim_range", op=op, dim=d, ndim=ndim, shape=shape,
+                                 low=low, high=high))
         result.append(d % ndim if ndim > 0 else 0)
     if len(set(result)) != len(result):
         raise ValueError(f"{op}: dim {dim!r} repeats an axis")

@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from ..core import Tensor, enable_grad, guardrails, increment_version, no_grad
+from ..core import Tensor, enable_grad, guardrails, increment_version, no_grad, say
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 
@@ -74,8 +74,7 @@ class Optimizer:
                             f"dicts, got a single Tensor; wrap it in a list: [w]")
         groups = list(params)
         if not groups:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list; pass "
-                             f"model.parameters() of a model that has parameters")
+            raise ValueError(say("error.empty_parameters", optimizer=type(self).__name__))
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
